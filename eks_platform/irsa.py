@@ -1,0 +1,76 @@
+"""IAM roles for service accounts: the cluster's OIDC provider and one role per service account."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from eks_platform.policy import Condition, Statement, policy_document, statements_from_json
+
+STS_AUDIENCE = "sts.amazonaws.com"
+ALB_CONTROLLER_POLICY_FILE = Path(__file__).with_name("data") / "alb_controller_iam_policy.json"
+
+
+def alb_controller_policy() -> dict:
+    """The controller's published policy for the pinned version, with that version."""
+    return json.loads(ALB_CONTROLLER_POLICY_FILE.read_text())
+
+
+class OidcProvider(Construct):
+    def __init__(self, scope: Construct, id_: str, *, issuer_url: str, issuer_host_path: str) -> None:
+        super().__init__(scope, id_)
+        # AWS trusts the EKS issuer's certificate chain itself; no thumbprint is needed.
+        self.provider = IamOpenidConnectProvider(self, "provider", url=issuer_url, client_id_list=[STS_AUDIENCE])
+        self.issuer_host_path = issuer_host_path
+
+    @property
+    def arn(self) -> str:
+        return self.provider.arn
+
+
+class ServiceAccountRole(Construct):
+    """A role exactly one Kubernetes service account can assume, with the given permissions."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        oidc: OidcProvider,
+        role_name: str,
+        namespace: str,
+        service_account: str,
+        statements: Sequence[Statement],
+    ) -> None:
+        super().__init__(scope, id_)
+        trust = policy_document(
+            self,
+            "trust",
+            [
+                Statement(
+                    actions=["sts:AssumeRoleWithWebIdentity"],
+                    principals={"Federated": [oidc.arn]},
+                    conditions=[
+                        Condition("StringEquals", f"{oidc.issuer_host_path}:sub", [f"system:serviceaccount:{namespace}:{service_account}"]),
+                        Condition("StringEquals", f"{oidc.issuer_host_path}:aud", [STS_AUDIENCE]),
+                    ],
+                )
+            ],
+        )
+        self.role = IamRole(self, "role", name=role_name, assume_role_policy=trust.json)
+        permissions = policy_document(self, "permissions", statements)
+        IamRolePolicy(self, "policy", role=self.role.id, name="service-permissions", policy=permissions.json)
+
+    @property
+    def arn(self) -> str:
+        return self.role.arn
+
+
+def alb_controller_statements() -> list[Statement]:
+    return statements_from_json(alb_controller_policy()["policy"])

@@ -1,0 +1,36 @@
+"""CloudWatch log groups the platform owns, created before anything writes to them.
+
+EKS and Fargate would create some of these on first write, without retention or KMS, and a
+leftover group would then block re-creating the cluster. Creating them here avoids both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from constructs import Construct
+
+
+class LogGroups(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster_name: str,
+        services: Iterable[str],
+        retention_days: int,
+        kms_key_arn: str,
+        flow_logs: bool,
+    ) -> None:
+        super().__init__(scope, id_)
+
+        def group(logical_id: str, name: str) -> CloudwatchLogGroup:
+            return CloudwatchLogGroup(self, logical_id, name=name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+
+        # EKS writes control-plane logs to exactly this name.
+        self.control_plane = group("control_plane", f"/aws/eks/{cluster_name}/cluster")
+        self.flow_logs = group("vpc_flow_logs", f"/aws/vpc/{cluster_name}/flow-logs") if flow_logs else None
+        self.workloads = {name: group(f"workload_{name}", f"/aws/eks/{cluster_name}/workloads/{name}") for name in services}
+

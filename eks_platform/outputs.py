@@ -1,0 +1,34 @@
+"""The platform layer's outputs: the one typed contract between the two stacks.
+
+The platform stack writes each field as a Terraform output of the same name; the workloads
+stack reads them back from the platform's state into the same type. This module imports
+no provider bindings, so the workloads stack never loads the AWS ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class PlatformOutputs:
+    region: str
+    cluster_name: str
+    cluster_endpoint: str
+    cluster_ca_data: str
+    oidc_provider_arn: str
+    oidc_issuer_url: str
+    vpc_id: str
+    private_subnet_ids: list[str]
+    public_subnet_ids: list[str]
+    alb_controller_role_arn: str
+    service_role_arns: Mapping[str, str]
+    repository_urls: Mapping[str, str]
+    secret_arns: Mapping[str, str]
+    workload_log_groups: Mapping[str, str]
+    kubeconfig_command: str
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]

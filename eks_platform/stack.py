@@ -1,0 +1,175 @@
+"""The platform stack: everything AWS-side the workloads need, and its typed outputs."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack, TerraformVariable
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
+from constructs import Construct
+
+from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig
+from eks_platform.addons import Addons
+from eks_platform.cluster import Cluster
+from eks_platform.context import AwsContext
+from eks_platform.ecr import Repositories
+from eks_platform.encryption import EncryptionKeys
+from eks_platform.fargate import FargateProfiles
+from eks_platform.irsa import OidcProvider, ServiceAccountRole, alb_controller_statements
+from eks_platform.log_groups import LogGroups
+from eks_platform.network import Network
+from eks_platform.outputs import PlatformOutputs
+from eks_platform.secrets import ServiceSecrets
+from eks_platform.service_policies import service_statements
+from terraform_state import configure_backend
+
+ALB_CONTROLLER_NAMESPACE = "kube-system"
+ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+# The API services the platform calls; an emulator must answer all of them.
+EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatchlogs", "ecr", "secretsmanager", "sts")
+
+
+def platform_stack_name(environment: str) -> str:
+    return f"tap-platform-{environment}"
+
+
+class PlatformStack(TerraformStack):
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, platform_stack_name(config.name))
+        configure_backend(self, config.backend, environment=config.name, layer="platform")
+        self._provider(config)
+        aws = AwsContext.lookup(self, config.region)
+        name = config.cluster_name
+        services = config.services
+
+        keys = EncryptionKeys(self, "encryption", aws=aws, cluster_name=name, protected=config.protected)
+        logs = LogGroups(
+            self,
+            "log_groups",
+            cluster_name=name,
+            services=services,
+            retention_days=config.log_retention_days,
+            kms_key_arn=keys.platform_data.arn,
+            flow_logs=config.flow_logs,
+        )
+        network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs)
+        cluster = Cluster(
+            self,
+            "eks",
+            aws=aws,
+            name=name,
+            version=config.kubernetes_version,
+            endpoint=config.endpoint,
+            subnet_ids=network.private_subnet_ids,
+            secrets_key=keys.cluster_secrets,
+            log_group=logs.control_plane,
+        )
+        if not config.omits(EmulatorFeature.EKS_ACCESS_ENTRIES):
+            cluster.grant_admins(aws, config.cluster_admin_arns)
+        fargate = FargateProfiles(
+            self,
+            "fargate",
+            aws=aws,
+            cluster_name=name,
+            cluster=cluster.cluster,
+            profiles=config.all_fargate_profiles,
+            subnet_ids=network.private_subnet_ids,
+            workload_log_group_arns=[group.arn for group in logs.workloads.values()],
+        )
+        if not config.omits(EmulatorFeature.EKS_ADDONS):
+            Addons(self, "addons", cluster=cluster.cluster, kube_system_profile=fargate.profiles["kube-system"])
+
+        repositories = Repositories(
+            self,
+            "ecr",
+            names={service: spec.repository for service, spec in services.items()},
+            prefix=config.repository_prefix,
+            config=config.ecr,
+            kms_key_arn=keys.platform_data.arn,
+        )
+        secrets = ServiceSecrets(
+            self,
+            "secrets",
+            cluster_name=name,
+            services=services,
+            kms_key_arn=keys.platform_data.arn,
+            recovery_window_days=config.secret_recovery_window_days,
+        )
+        oidc = OidcProvider(self, "oidc", issuer_url=cluster.oidc_issuer_url, issuer_host_path=cluster.oidc_issuer_host_path)
+        service_roles = {
+            service: ServiceAccountRole(
+                self,
+                f"irsa_{service}",
+                oidc=oidc,
+                role_name=config.service_role_name(service),
+                namespace=spec.namespace,
+                service_account=spec.service_account,
+                statements=service_statements(
+                    spec.permissions,
+                    aws=aws,
+                    suffix=config.suffix,
+                    data_bucket=config.data_bucket,
+                    secret_arn=secrets.secrets[service].arn,
+                    data_key_arn=keys.platform_data.arn,
+                ),
+            )
+            for service, spec in services.items()
+        }
+        alb_controller_role = ServiceAccountRole(
+            self,
+            "irsa_alb_controller",
+            oidc=oidc,
+            role_name=f"{name}-alb-controller",
+            namespace=ALB_CONTROLLER_NAMESPACE,
+            service_account=ALB_CONTROLLER_SERVICE_ACCOUNT,
+            statements=alb_controller_statements(),
+        )
+
+        self.outputs = PlatformOutputs(
+            region=config.region,
+            cluster_name=cluster.cluster.name,
+            cluster_endpoint=cluster.cluster.endpoint,
+            cluster_ca_data=cluster.cluster.certificate_authority.get(0).data,
+            oidc_provider_arn=oidc.arn,
+            oidc_issuer_url=cluster.oidc_issuer_url,
+            vpc_id=network.vpc.id,
+            private_subnet_ids=network.private_subnet_ids,
+            public_subnet_ids=network.public_subnet_ids,
+            alb_controller_role_arn=alb_controller_role.arn,
+            service_role_arns={service: role.arn for service, role in service_roles.items()},
+            repository_urls={service: repo.repository_url for service, repo in repositories.repositories.items()},
+            secret_arns={service: secret.arn for service, secret in secrets.secrets.items()},
+            workload_log_groups={service: group.name for service, group in logs.workloads.items()},
+            kubeconfig_command=f"aws eks update-kubeconfig --name {name} --region {config.region}",
+        )
+        for field_name in PlatformOutputs.names():
+            TerraformOutput(self, field_name, value=getattr(self.outputs, field_name))
+
+    def _provider(self, config: EnvironmentConfig) -> None:
+        tags = AwsProviderDefaultTags(tags=config.all_tags())
+        if config.emulator is None:
+            AwsProvider(self, "aws", region=config.region, default_tags=[tags])
+            return
+        self._emulated_provider(config.region, config.emulator, tags)
+
+    def _emulated_provider(self, region: str, emulator: EmulatorConfig, tags: AwsProviderDefaultTags) -> None:
+        """The AWS provider pointed at an emulator: fake credentials, no metadata or account look-ups."""
+        endpoint = TerraformVariable(
+            self,
+            "emulator_endpoint",
+            type="string",
+            default=emulator.endpoint,
+            description="URL of the AWS emulator; `make local` sets it to the port it started the emulator on",
+        )
+        AwsProvider(
+            self,
+            "aws",
+            region=region,
+            access_key="emulator",
+            secret_key="emulator",
+            skip_credentials_validation=True,
+            skip_metadata_api_check="true",
+            skip_region_validation=True,
+            skip_requesting_account_id=False,
+            endpoints=[AwsProviderEndpoints(**{service: endpoint.string_value for service in EMULATED_SERVICES})],
+            default_tags=[tags],
+        )
+
