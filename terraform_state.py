@@ -37,5 +37,7 @@ def configure_backend(stack: TerraformStack, backend: S3BackendConfig | LocalBac
 def platform_state(scope: Construct, id_: str, backend: S3BackendConfig | LocalBackendConfig, *, environment: str):
     """The platform layer's state, read-only, for its outputs."""
     if isinstance(backend, S3BackendConfig):
-        return DataTerraformRemoteStateS3(scope, id_, bucket=backend.bucket, key=s3_key(backend, environment, "platform"), region=backend.region)
+        return DataTerraformRemoteStateS3(
+            scope, id_, bucket=backend.bucket, key=s3_key(backend, environment, "platform"), region=backend.region
+        )
     return DataTerraformRemoteStateLocal(scope, id_, path=local_path(backend, environment, "platform"))

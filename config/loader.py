@@ -59,9 +59,13 @@ def load_environment(
     return config
 
 
-def load_all_environments(
-    *, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR
-) -> dict[str, EnvironmentConfig]:
+def load_for_synth(name: str, **dirs: Path) -> EnvironmentConfig:
+    """Environment `name`, after checking every environment (their VPC ranges must be disjoint)."""
+    load_environment(name, **dirs)  # an unknown or broken `name` is reported first
+    return load_all_environments(**dirs)[name]
+
+
+def load_all_environments(*, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR) -> dict[str, EnvironmentConfig]:
     """Every environment, checked against each other: their VPCs must not overlap (they may be peered)."""
     configs = {
         name: load_environment(name, environments_dir=environments_dir, services_dir=services_dir)
@@ -156,4 +160,3 @@ def _show(path: Path) -> str:
         return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
-

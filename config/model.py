@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -46,7 +46,7 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class NatStrategy(str, Enum):
+class NatStrategy(StrEnum):
     """`single` shares one NAT gateway (cheap, one AZ can cut egress); `per_az` survives an AZ loss."""
 
     SINGLE = "single"
@@ -141,7 +141,7 @@ class LocalBackend(Frozen):
     directory: str = "terraform-state"
 
 
-class EmulatorFeature(str, Enum):
+class EmulatorFeature(StrEnum):
     """Parts of the platform an AWS emulator may lack. The platform leaves out exactly these."""
 
     EKS_ADDONS = "eks_addons"
@@ -301,7 +301,10 @@ class EnvironmentConfig(Frozen):
                 raise ValueError(f"services.{name}.namespace: {service.namespace!r} is already used by {namespaces[service.namespace]!r}")
             namespaces[service.namespace] = name
             if len(self.service_role_name(name)) > IAM_ROLE_NAME_MAX:
-                raise ValueError(f"services.{name}: its IAM role name {self.service_role_name(name)!r} would exceed {IAM_ROLE_NAME_MAX} characters; shorten the service name")
+                raise ValueError(
+                    f"services.{name}: its IAM role name {self.service_role_name(name)!r} would exceed "
+                    f"{IAM_ROLE_NAME_MAX} characters; shorten the service name"
+                )
             if name in self.fargate_profiles:
                 raise ValueError(f"fargate_profiles.{name}: a service's profile is derived from the service; remove it here")
         return self
@@ -321,8 +324,7 @@ class EnvironmentConfig(Frozen):
     def all_fargate_profiles(self) -> Mapping[str, FargateProfileConfig]:
         """The configured profiles plus one per service, selecting its namespace."""
         derived = {
-            name: FargateProfileConfig(selectors=(FargateSelector(namespace=service.namespace),))
-            for name, service in self.services.items()
+            name: FargateProfileConfig(selectors=(FargateSelector(namespace=service.namespace),)) for name, service in self.services.items()
         }
         return {**self.fargate_profiles, **derived}
 

@@ -25,7 +25,9 @@ class Addons(Construct):
         self.addons: dict[str, EksAddon] = {}
         for name, configuration in ADDONS.items():
             logical = name.replace("-", "_")
-            version = DataAwsEksAddonVersion(self, f"{logical}_version", addon_name=name, kubernetes_version=cluster.version, most_recent=True)
+            version = DataAwsEksAddonVersion(
+                self, f"{logical}_version", addon_name=name, kubernetes_version=cluster.version, most_recent=True
+            )
             self.addons[name] = EksAddon(
                 self,
                 logical,

@@ -44,7 +44,9 @@ class Cluster(Construct):
         log_group: CloudwatchLogGroup,
     ) -> None:
         super().__init__(scope, id_)
-        trust = policy_document(self, "cluster_trust", [Statement(actions=["sts:AssumeRole", "sts:TagSession"], principals={"Service": ["eks.amazonaws.com"]})])
+        trust = policy_document(
+            self, "cluster_trust", [Statement(actions=["sts:AssumeRole", "sts:TagSession"], principals={"Service": ["eks.amazonaws.com"]})]
+        )
         self.role = IamRole(self, "cluster_role", name=f"{name}-cluster", assume_role_policy=trust.json)
         managed = IamRolePolicyAttachment(
             self, "cluster_policy", role=self.role.name, policy_arn=f"arn:{aws.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
@@ -54,7 +56,9 @@ class Cluster(Construct):
             "cluster_secrets_key_use",
             [Statement(actions=["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], resources=[secrets_key.arn])],
         )
-        key_grant = IamRolePolicy(self, "cluster_secrets_key_grant", role=self.role.id, name="encrypt-kubernetes-secrets", policy=key_use.json)
+        key_grant = IamRolePolicy(
+            self, "cluster_secrets_key_grant", role=self.role.id, name="encrypt-kubernetes-secrets", policy=key_use.json
+        )
 
         self.cluster = EksCluster(
             self,

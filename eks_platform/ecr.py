@@ -32,9 +32,7 @@ def keep_last_images(count: int) -> str:
 
 
 class Repositories(Construct):
-    def __init__(
-        self, scope: Construct, id_: str, *, names: Mapping[str, str], prefix: str, config: EcrConfig, kms_key_arn: str
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, names: Mapping[str, str], prefix: str, config: EcrConfig, kms_key_arn: str) -> None:
         """`names` maps a service to its repository name; the repository is `<prefix>/<name>`."""
         super().__init__(scope, id_)
         self.repositories: dict[str, EcrRepository] = {}

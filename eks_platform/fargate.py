@@ -60,7 +60,9 @@ class FargateProfiles(Construct):
                 )
             ],
         )
-        logging_grant = IamRolePolicy(self, "fargate_logging_grant", role=self.pod_execution_role.id, name="fargate-log-router", policy=logging.json)
+        logging_grant = IamRolePolicy(
+            self, "fargate_logging_grant", role=self.pod_execution_role.id, name="fargate-log-router", policy=logging.json
+        )
 
         # AWS rejects a profile created while another is being created or deleted: chain them.
         self.profiles: dict[str, EksFargateProfile] = {}
@@ -73,9 +75,7 @@ class FargateProfiles(Construct):
                 fargate_profile_name=name,
                 pod_execution_role_arn=self.pod_execution_role.arn,
                 subnet_ids=list(subnet_ids),
-                selector=[
-                    EksFargateProfileSelector(namespace=s.namespace, labels=dict(s.labels) or None) for s in profile.selectors
-                ],
+                selector=[EksFargateProfileSelector(namespace=s.namespace, labels=dict(s.labels) or None) for s in profile.selectors],
                 depends_on=previous,
             )
             self.profiles[name] = created

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from eks_platform.alb_controller_policy import pinned
 from eks_platform.policy import Condition, Statement, policy_document, statements_from_json
 
 STS_AUDIENCE = "sts.amazonaws.com"
-ALB_CONTROLLER_POLICY_FILE = Path(__file__).with_name("data") / "alb_controller_iam_policy.json"
-
-
-def alb_controller_policy() -> dict:
-    """The controller's published policy for the pinned version, with that version."""
-    return json.loads(ALB_CONTROLLER_POLICY_FILE.read_text())
 
 
 class OidcProvider(Construct):
@@ -73,4 +66,4 @@ class ServiceAccountRole(Construct):
 
 
 def alb_controller_statements() -> list[Statement]:
-    return statements_from_json(alb_controller_policy()["policy"])
+    return statements_from_json(pinned()["policy"])

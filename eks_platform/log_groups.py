@@ -33,4 +33,3 @@ class LogGroups(Construct):
         self.control_plane = group("control_plane", f"/aws/eks/{cluster_name}/cluster")
         self.flow_logs = group("vpc_flow_logs", f"/aws/vpc/{cluster_name}/flow-logs") if flow_logs else None
         self.workloads = {name: group(f"workload_{name}", f"/aws/eks/{cluster_name}/workloads/{name}") for name in services}
-

@@ -82,7 +82,13 @@ class Network(Construct):
         ]
 
         public_route_table = RouteTable(self, "public_route_table", vpc_id=self.vpc.id, tags={"Name": f"{cluster_name}-public"})
-        Route(self, "public_default_route", route_table_id=public_route_table.id, destination_cidr_block="0.0.0.0/0", gateway_id=self.internet_gateway.id)
+        Route(
+            self,
+            "public_default_route",
+            route_table_id=public_route_table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=self.internet_gateway.id,
+        )
         for zone, subnet in zip(config.availability_zones, self.public_subnets, strict=True):
             RouteTableAssociation(self, f"public_{zone}_association", subnet_id=subnet.id, route_table_id=public_route_table.id)
 
@@ -91,7 +97,9 @@ class Network(Construct):
         for zone, subnet in zip(nat_zones, self.public_subnets, strict=False):
             # An EIP in a VPC and a NAT gateway both need the internet gateway attached first;
             # nothing in their arguments says so, hence the explicit dependencies.
-            address = Eip(self, f"nat_{zone}_address", domain="vpc", depends_on=[self.internet_gateway], tags={"Name": f"{cluster_name}-nat-{zone}"})
+            address = Eip(
+                self, f"nat_{zone}_address", domain="vpc", depends_on=[self.internet_gateway], tags={"Name": f"{cluster_name}-nat-{zone}"}
+            )
             self.nat_gateways.append(
                 NatGateway(
                     self,
@@ -105,7 +113,9 @@ class Network(Construct):
         for index, (zone, subnet) in enumerate(zip(config.availability_zones, self.private_subnets, strict=True)):
             routes = RouteTable(self, f"private_{zone}_route_table", vpc_id=self.vpc.id, tags={"Name": f"{cluster_name}-private-{zone}"})
             nat = self.nat_gateways[index if config.nat is NatStrategy.PER_AZ else 0]
-            Route(self, f"private_{zone}_default_route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
+            Route(
+                self, f"private_{zone}_default_route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id
+            )
             RouteTableAssociation(self, f"private_{zone}_association", subnet_id=subnet.id, route_table_id=routes.id)
 
         if flow_log_group is not None:

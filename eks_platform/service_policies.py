@@ -33,8 +33,15 @@ def service_statements(
             Statement(
                 sid="UseOwnTables",
                 actions=[
-                    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
-                    "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:Query",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:ConditionCheckItem",
+                    "dynamodb:DescribeTable",
                 ],
                 resources=tables + [f"{table}/index/*" for table in tables],
             )
@@ -43,12 +50,21 @@ def service_statements(
         statements.append(
             Statement(
                 sid="UseOwnQueues",
-                actions=["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                actions=[
+                    "sqs:SendMessage",
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                ],
                 resources=[aws.arn("sqs", named(q)) for q in permissions.sqs_queues],
             )
         )
     if permissions.sns_topics:
-        statements.append(Statement(sid="PublishOwnTopics", actions=["sns:Publish"], resources=[aws.arn("sns", named(t)) for t in permissions.sns_topics]))
+        statements.append(
+            Statement(sid="PublishOwnTopics", actions=["sns:Publish"], resources=[aws.arn("sns", named(t)) for t in permissions.sns_topics])
+        )
     if permissions.s3_prefixes:
         bucket = f"arn:{aws.partition}:s3:::{data_bucket}"
         statements += [
@@ -76,7 +92,13 @@ def service_statements(
         statements.append(
             Statement(
                 sid="QueryInOwnWorkgroups",
-                actions=["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
+                actions=[
+                    "athena:StartQueryExecution",
+                    "athena:GetQueryExecution",
+                    "athena:GetQueryResults",
+                    "athena:StopQueryExecution",
+                    "athena:GetWorkGroup",
+                ],
                 resources=[aws.arn("athena", f"workgroup/{named(w)}") for w in permissions.athena_workgroups],
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack, TerraformVariable
+from cdktf import TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import Construct
 
@@ -19,6 +19,7 @@ from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.secrets import ServiceSecrets
 from eks_platform.service_policies import service_statements
+from readable_stack import ReadableStack
 from terraform_state import configure_backend
 
 ALB_CONTROLLER_NAMESPACE = "kube-system"
@@ -31,7 +32,7 @@ def platform_stack_name(environment: str) -> str:
     return f"tap-platform-{environment}"
 
 
-class PlatformStack(TerraformStack):
+class PlatformStack(ReadableStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, platform_stack_name(config.name))
         configure_backend(self, config.backend, environment=config.name, layer="platform")
@@ -172,4 +173,3 @@ class PlatformStack(TerraformStack):
             endpoints=[AwsProviderEndpoints(**{service: endpoint.string_value for service in EMULATED_SERVICES})],
             default_tags=[tags],
         )
-

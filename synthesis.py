@@ -1,0 +1,88 @@
+"""Synthesizes an environment's two stacks into one cdktf output directory.
+
+Each stack is synthesized in its own process: the workloads stack reads the platform's
+outputs from Terraform state rather than through in-process references, so its process
+never loads the AWS bindings, and the two run side by side. The result is what a single
+cdktf App would write: `stacks/<name>/cdk.tf.json` per stack and a `manifest.json`
+listing both, which `cdktf deploy` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from config.loader import load_environment
+
+LAYERS = ("platform", "workloads")
+
+
+def build_layer(app, layer: str, environment: str) -> None:
+    """Adds one layer's stack to `app` (imports only that layer's provider bindings)."""
+    config = load_environment(environment)
+    if layer == "platform":
+        from eks_platform.stack import PlatformStack
+
+        PlatformStack(app, config)
+    else:
+        from workloads.stack import WorkloadsStack
+
+        WorkloadsStack(app, config)
+
+
+def synth_layer(layer: str, environment: str, outdir: str) -> None:
+    from cdktf import App
+
+    app = App(outdir=outdir)
+    build_layer(app, layer, environment)
+    app.synth()
+
+
+def synthesize(environment: str, outdir: Path, layers: Sequence[str] = LAYERS, *, parallel: bool = True) -> list[str]:
+    """Synthesizes `layers` of `environment` into `outdir`; returns the stack names written."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as staging_root:
+        staging = {layer: str(Path(staging_root) / layer) for layer in layers}
+        if parallel and len(layers) > 1:
+            # fork: the parent has not loaded jsii yet, so each child starts its own runtime.
+            with ProcessPoolExecutor(max_workers=len(layers), mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(synth_layer, layer, environment, staging[layer]) for layer in layers]
+                for future in futures:
+                    future.result()
+        else:
+            for layer in layers:
+                synth_layer(layer, environment, staging[layer])
+        return merge_outputs([Path(d) for d in staging.values()], outdir)
+
+
+def merge_outputs(sources: Sequence[Path], outdir: Path) -> list[str]:
+    """Moves each source's stacks into `outdir` and merges their manifests into `outdir`'s."""
+    manifest_path = outdir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"stacks": {}}
+    written = []
+    for source in sources:
+        part = json.loads((source / "manifest.json").read_text())
+        manifest["version"] = part["version"]
+        for name, entry in part["stacks"].items():
+            target = outdir / "stacks" / name
+            # Keep an initialized .terraform (providers, backend) across synths, as cdktf does.
+            kept = target / ".terraform"
+            preserved = None
+            if kept.exists():
+                preserved = Path(tempfile.mkdtemp(dir=outdir)) / ".terraform"
+                shutil.move(kept, preserved)
+            shutil.rmtree(target, ignore_errors=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source / "stacks" / name, target)
+            if preserved is not None:
+                shutil.move(preserved, kept)
+                preserved.parent.rmdir()
+            manifest["stacks"][name] = entry
+            written.append(name)
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return written

@@ -1,0 +1,103 @@
+"""Shared fixtures. Each environment is synthesized once per session, in this process.
+
+Importing the provider bindings costs seconds, so no test builds its own App: tests read
+the JSON these fixtures produced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from config.loader import SERVICES_DIR, environment_names, load_environment
+from config.model import EnvironmentConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = environment_names()
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    config: EnvironmentConfig
+    platform: dict[str, Any]
+    workloads: dict[str, Any]
+    outdir: Path
+
+    def resources(self, stack: str, kind: str) -> dict[str, dict[str, Any]]:
+        return getattr(self, stack).get("resource", {}).get(kind, {})
+
+    def data(self, stack: str, kind: str) -> dict[str, dict[str, Any]]:
+        return getattr(self, stack).get("data", {}).get(kind, {})
+
+
+def synthesize(config: EnvironmentConfig, outdir: Path, services_dir: Path = SERVICES_DIR) -> Synthesized:
+    from cdktf import App
+
+    from eks_platform.stack import PlatformStack
+    from workloads.stack import WorkloadsStack
+
+    app = App(outdir=str(outdir))
+    platform = PlatformStack(app, config)
+    workloads = WorkloadsStack(app, config, services_dir=services_dir)
+    app.synth()
+
+    def read(stack: Any) -> dict[str, Any]:
+        return json.loads((outdir / "stacks" / stack.node.id / "cdk.tf.json").read_text())
+
+    return Synthesized(config, read(platform), read(workloads), outdir)
+
+
+@pytest.fixture(scope="session")
+def configs() -> dict[str, EnvironmentConfig]:
+    return {name: load_environment(name) for name in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="session")
+def synthesized(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
+    root = tmp_path_factory.mktemp("synth")
+    return {name: synthesize(config, root / name) for name, config in configs.items()}
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def env(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> Synthesized:
+    """Each environment in turn."""
+    return synthesized[request.param]
+
+
+FOURTH_SERVICE = "ledger"
+
+
+@pytest.fixture(scope="session")
+def onboarded(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """dev, with a fourth service added as data only: a folder with service.yaml and values."""
+    services = tmp_path_factory.mktemp("services")
+    for folder in SERVICES_DIR.iterdir():
+        shutil.copytree(folder, services / folder.name)
+    ledger = services / FOURTH_SERVICE
+    ledger.mkdir()
+    (ledger / "service.yaml").write_text(
+        "namespace: ledger\nservice_account: ledger-api\nrepository: ledger\npermissions:\n  dynamodb_tables: [ledger-entries]\n"
+    )
+    shutil.copy(SERVICES_DIR / "payment" / "values.yaml", ledger / "values.yaml")
+    config = load_environment("dev", services_dir=services)
+    return synthesize(config, tmp_path_factory.mktemp("onboarded"), services_dir=services)
+
+
+@pytest.fixture(scope="session")
+def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A copy of the repository's sources, for tests that edit configuration and run tap.py."""
+    target = tmp_path_factory.mktemp("repo") / "repo"
+    ignore = shutil.ignore_patterns(
+        ".venv", ".tools", "cdktf.out", "terraform-state", ".git", "node_modules", "__pycache__", ".pytest_cache"
+    )
+    shutil.copytree(REPO_ROOT, target, ignore=ignore)
+    yield target

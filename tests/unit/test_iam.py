@@ -1,0 +1,103 @@
+"""IAM rules checkov does not check: IRSA trust exactly one service account, no wildcards without reason."""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import Synthesized
+
+WILDCARDS = yaml.safe_load((Path(__file__).resolve().parents[2] / "eks_platform" / "data" / "wildcard_resource_actions.yaml").read_text())
+ALLOWED_WITH_STAR = [*WILDCARDS["no_resource_level_permissions"], *WILDCARDS["key_policies"]]
+
+
+def irsa_trusts(env: Synthesized) -> dict[str, dict]:
+    documents = env.data("platform", "aws_iam_policy_document")
+    return {
+        name.removeprefix("irsa_").removesuffix("_trust"): doc
+        for name, doc in documents.items()
+        if name.startswith("irsa_") and name.endswith("_trust")
+    }
+
+
+def test_every_service_and_the_controller_have_an_irsa_role(env: Synthesized) -> None:
+    assert set(irsa_trusts(env)) == {*env.config.services, "alb_controller"}
+
+
+def test_every_irsa_role_trusts_exactly_its_own_service_account(env: Synthesized) -> None:
+    expected = {name: f"system:serviceaccount:{s.namespace}:{s.service_account}" for name, s in env.config.services.items()}
+    expected["alb_controller"] = "system:serviceaccount:kube-system:aws-load-balancer-controller"
+    for name, trust in irsa_trusts(env).items():
+        (statement,) = trust["statement"]
+        assert statement["actions"] == ["sts:AssumeRoleWithWebIdentity"]
+        assert statement["principals"] == [{"identifiers": ["${aws_iam_openid_connect_provider.oidc_provider.arn}"], "type": "Federated"}]
+        conditions = {c["variable"].rsplit(":", 1)[1]: c for c in statement["condition"]}
+        assert set(conditions) == {"sub", "aud"}
+        assert all(c["test"] == "StringEquals" for c in conditions.values())
+        assert conditions["sub"]["values"] == [expected[name]], name
+        assert conditions["aud"]["values"] == ["sts.amazonaws.com"]
+        for condition in conditions.values():
+            assert condition["variable"].startswith('${replace(aws_eks_cluster.eks_cluster.identity[0].oidc[0].issuer, "https://", "")}:')
+
+
+def test_oidc_provider_serves_the_sts_audience_for_the_cluster_issuer(env: Synthesized) -> None:
+    (provider,) = env.resources("platform", "aws_iam_openid_connect_provider").values()
+    assert provider["client_id_list"] == ["sts.amazonaws.com"]
+    assert provider["url"] == "${aws_eks_cluster.eks_cluster.identity[0].oidc[0].issuer}"
+
+
+def all_statements(env: Synthesized):
+    for name, document in env.data("platform", "aws_iam_policy_document").items():
+        for statement in document["statement"]:
+            yield name, statement
+
+
+def test_no_statement_allows_every_action(env: Synthesized) -> None:
+    for name, statement in all_statements(env):
+        assert "*" not in statement["actions"], name
+
+
+def test_wildcard_resources_only_where_aws_has_no_resource_level_permissions(env: Synthesized) -> None:
+    for name, statement in all_statements(env):
+        if "*" not in statement.get("resources", []) or statement.get("condition"):
+            continue
+        unexplained = [a for a in statement["actions"] if not any(fnmatch.fnmatchcase(a, allowed) for allowed in ALLOWED_WITH_STAR)]
+        assert not unexplained, f"{name}: Resource '*' for {unexplained}"
+
+
+def test_service_policies_reach_only_their_own_resources(env: Synthesized) -> None:
+    documents = env.data("platform", "aws_iam_policy_document")
+    suffix = env.config.suffix
+    for service, spec in env.config.services.items():
+        statements = documents[f"irsa_{service}_permissions"]["statement"]
+        resources = [r for s in statements for r in s.get("resources", [])]
+        assert f"${{aws_secretsmanager_secret.secrets_secret_{service}.arn}}" in resources
+        declared = [*spec.permissions.dynamodb_tables, *spec.permissions.sqs_queues, *spec.permissions.sns_topics]
+        for name in declared:
+            assert any(r.endswith(f"{name}-{suffix}") for r in resources), (service, name)
+        for other, _other_spec in env.config.services.items():
+            if other != service:
+                assert f"${{aws_secretsmanager_secret.secrets_secret_{other}.arn}}" not in resources
+
+
+def test_service_permissions_match_what_each_service_does(env: Synthesized) -> None:
+    documents = env.data("platform", "aws_iam_policy_document")
+
+    def services_used(service: str) -> set[str]:
+        return {a.split(":")[0] for s in documents[f"irsa_{service}_permissions"]["statement"] for a in s["actions"]}
+
+    assert services_used("payment") == {"secretsmanager", "kms", "dynamodb", "sqs", "sns"}
+    assert services_used("fraud-detection") == {"secretsmanager", "kms", "sagemaker", "s3"}
+    assert services_used("reporting") == {"secretsmanager", "kms", "athena", "glue", "s3"}
+
+
+def test_alb_controller_policy_is_the_pinned_published_one(env: Synthesized) -> None:
+    from eks_platform.alb_controller_policy import pinned
+
+    published = pinned()
+    statements = env.data("platform", "aws_iam_policy_document")["irsa_alb_controller_permissions"]["statement"]
+    assert [sorted(s["actions"]) for s in statements] == [sorted(s["Action"]) for s in published["policy"]["Statement"]]
+    (release,) = [r for r in env.resources("workloads", "helm_release").values() if r["chart"] == "aws-load-balancer-controller"]
+    assert release["version"] == published["chart_version"]

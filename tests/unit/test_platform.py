@@ -1,0 +1,250 @@
+"""What the platform stack promises, checked on the synthesized Terraform JSON of every environment."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+
+from config.model import EmulatorFeature, NatStrategy
+from eks_platform.cluster import CONTROL_PLANE_LOG_TYPES
+from eks_platform.outputs import PlatformOutputs
+from tests.conftest import Synthesized
+
+
+def ref(resource_type: str, name: str, attribute: str = "id") -> str:
+    return f"${{{resource_type}.{name}.{attribute}}}"
+
+
+def depends_on(resource: dict) -> set[str]:
+    return set(resource.get("depends_on", []))
+
+
+# --- network -------------------------------------------------------------------------------------
+
+
+def test_three_public_and_three_private_subnets_in_distinct_zones(env: Synthesized) -> None:
+    subnets = env.resources("platform", "aws_subnet").values()
+    public = [s for s in subnets if s["tags"].get("kubernetes.io/role/elb") == "1"]
+    private = [s for s in subnets if s["tags"].get("kubernetes.io/role/internal-elb") == "1"]
+    assert len(public) == 3 and len(private) == 3
+    for group in (public, private):
+        assert {s["availability_zone"] for s in group} == set(env.config.vpc.availability_zones)
+
+
+def test_subnets_are_tagged_for_the_cluster_and_fit_the_vpc(env: Synthesized) -> None:
+    vpc = ipaddress.ip_network(env.config.vpc.cidr)
+    networks = []
+    for subnet in env.resources("platform", "aws_subnet").values():
+        assert subnet["tags"][f"kubernetes.io/cluster/{env.config.cluster_name}"] == "shared"
+        network = ipaddress.ip_network(subnet["cidr_block"])
+        assert network.subnet_of(vpc)
+        networks.append(network)
+    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
+
+
+def test_nat_gateways_follow_the_strategy_and_wait_for_the_internet_gateway(env: Synthesized) -> None:
+    nats = env.resources("platform", "aws_nat_gateway")
+    expected = 3 if env.config.vpc.nat is NatStrategy.PER_AZ else 1
+    assert len(nats) == expected
+    for nat in nats.values():
+        assert "aws_internet_gateway.network_internet_gateway" in depends_on(nat)
+    for address in env.resources("platform", "aws_eip").values():
+        assert "aws_internet_gateway.network_internet_gateway" in depends_on(address)
+
+
+def test_every_private_subnet_routes_to_the_internet_through_a_nat(env: Synthesized) -> None:
+    routes = env.resources("platform", "aws_route").values()
+    nat_routes = [r for r in routes if "nat_gateway_id" in r]
+    assert len(nat_routes) == 3
+    assert all(r["destination_cidr_block"] == "0.0.0.0/0" for r in nat_routes)
+
+
+def test_default_security_group_has_no_rules(env: Synthesized) -> None:
+    (default,) = env.resources("platform", "aws_default_security_group").values()
+    assert not default.get("ingress") and not default.get("egress")
+
+
+def test_vpc_flow_logs_capture_all_traffic_to_an_encrypted_group(env: Synthesized) -> None:
+    (flow_log,) = env.resources("platform", "aws_flow_log").values()
+    assert flow_log["traffic_type"] == "ALL"
+    assert flow_log["log_destination"] == ref("aws_cloudwatch_log_group", "log_groups_vpc_flow_logs", "arn")
+
+
+# --- cluster ----------------------------------------------------------------------------------------
+
+
+def test_cluster_runs_the_configured_version_with_all_control_plane_logs(env: Synthesized) -> None:
+    (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+    assert cluster["version"] == env.config.kubernetes_version == "1.29"
+    assert set(cluster["enabled_cluster_log_types"]) == set(CONTROL_PLANE_LOG_TYPES)
+    assert len(CONTROL_PLANE_LOG_TYPES) == 5
+
+
+def test_control_plane_log_group_exists_before_the_cluster_with_retention_and_kms(env: Synthesized) -> None:
+    (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+    group = env.resources("platform", "aws_cloudwatch_log_group")["log_groups_control_plane"]
+    assert group["name"] == f"/aws/eks/{env.config.cluster_name}/cluster"
+    assert group["retention_in_days"] == env.config.log_retention_days
+    assert group["kms_key_id"].startswith("${aws_kms_key.")
+    assert "aws_cloudwatch_log_group.log_groups_control_plane" in depends_on(cluster)
+
+
+def test_kubernetes_secrets_are_encrypted_with_a_rotating_customer_key(env: Synthesized) -> None:
+    (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+    (encryption,) = cluster["encryption_config"] if isinstance(cluster["encryption_config"], list) else [cluster["encryption_config"]]
+    assert encryption["resources"] == ["secrets"]
+    key_ref = encryption["provider"]["key_arn"]
+    key_name = re.match(r"\$\{aws_kms_key\.(\w+)\.arn\}", key_ref).group(1)
+    assert env.resources("platform", "aws_kms_key")[key_name]["enable_key_rotation"] is True
+
+
+def test_endpoint_is_private_and_public_only_for_listed_cidrs(env: Synthesized) -> None:
+    (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+    vpc_config = cluster["vpc_config"]
+    assert vpc_config["endpoint_private_access"] is True
+    assert vpc_config["endpoint_public_access"] is env.config.endpoint.public
+    if env.config.endpoint.public:
+        assert vpc_config["public_access_cidrs"] == list(env.config.endpoint.public_cidrs)
+        assert "0.0.0.0/0" not in vpc_config["public_access_cidrs"]
+    else:
+        assert "public_access_cidrs" not in vpc_config
+
+
+def test_cluster_access_is_by_access_entries_with_an_admin_for_the_deployer(env: Synthesized) -> None:
+    (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+    assert cluster["access_config"]["authentication_mode"] == "API"
+    assert cluster["access_config"]["bootstrap_cluster_creator_admin_permissions"] is False
+    entries = env.resources("platform", "aws_eks_access_entry")
+    if env.config.omits(EmulatorFeature.EKS_ACCESS_ENTRIES):
+        assert not entries
+        return
+    assert entries["eks_deployer_access"]["principal_arn"] == "${data.aws_iam_session_context.eks_deployer.issuer_arn}"
+    (association,) = env.resources("platform", "aws_eks_access_policy_association").values()
+    assert association["policy_arn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
+
+
+# --- fargate --------------------------------------------------------------------------------------
+
+
+def test_profiles_cover_kube_system_and_every_service_namespace_in_private_subnets(env: Synthesized) -> None:
+    profiles = env.resources("platform", "aws_eks_fargate_profile")
+    namespaces = {selector["namespace"] for p in profiles.values() for selector in p["selector"]}
+    assert namespaces == {"kube-system", "payment", "fraud-detection", "reporting"}
+    private = {f"${{aws_subnet.network_private_{zone}.id}}" for zone in env.config.vpc.availability_zones}
+    for profile in profiles.values():
+        assert set(profile["subnet_ids"]) == private
+
+
+def test_profiles_are_created_one_at_a_time(env: Synthesized) -> None:
+    profiles = env.resources("platform", "aws_eks_fargate_profile")
+    waits_for = {name: {d.split(".")[1] for d in depends_on(p) if d.startswith("aws_eks_fargate_profile.")} for name, p in profiles.items()}
+    # A single chain: one profile waits for none, every other for exactly one, and no two for the same.
+    assert sorted(len(v) for v in waits_for.values()) == [0] + [1] * (len(profiles) - 1)
+    predecessors = [next(iter(v)) for v in waits_for.values() if v]
+    assert len(set(predecessors)) == len(predecessors)
+
+
+def test_pod_execution_role_trusts_only_this_clusters_profiles(env: Synthesized) -> None:
+    trust = env.data("platform", "aws_iam_policy_document")["fargate_pod_execution_trust"]
+    (statement,) = trust["statement"]
+    assert statement["principals"] == [{"identifiers": ["eks-fargate-pods.amazonaws.com"], "type": "Service"}]
+    (condition,) = statement["condition"]
+    assert condition["variable"] == "aws:SourceArn"
+    assert condition["values"][0].endswith(f":fargateprofile/{env.config.cluster_name}/*")
+
+
+def test_pod_execution_role_may_write_only_to_workload_log_groups(env: Synthesized) -> None:
+    logging = env.data("platform", "aws_iam_policy_document")["fargate_fargate_logging"]
+    (statement,) = logging["statement"]
+    assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+    assert statement["resources"] == [f"${{aws_cloudwatch_log_group.log_groups_workload_{s}.arn}}:*" for s in env.config.services]
+
+
+# --- add-ons --------------------------------------------------------------------------------------
+
+
+def test_addons_use_versions_looked_up_for_the_cluster_version(env: Synthesized) -> None:
+    addons = env.resources("platform", "aws_eks_addon")
+    if env.config.omits(EmulatorFeature.EKS_ADDONS):
+        assert not addons
+        return
+    assert {a["addon_name"] for a in addons.values()} == {"vpc-cni", "kube-proxy", "coredns"}
+    lookups = env.data("platform", "aws_eks_addon_version")
+    for name, addon in addons.items():
+        assert addon["addon_version"] == f"${{data.aws_eks_addon_version.{name}_version.version}}"
+        assert lookups[f"{name}_version"]["kubernetes_version"] == "${aws_eks_cluster.eks_cluster.version}"
+
+
+def test_coredns_runs_on_fargate_and_waits_for_the_kube_system_profile(env: Synthesized) -> None:
+    if env.config.omits(EmulatorFeature.EKS_ADDONS):
+        return
+    coredns = env.resources("platform", "aws_eks_addon")["addons_coredns"]
+    assert json.loads(coredns["configuration_values"])["computeType"] == "fargate"
+    assert "aws_eks_fargate_profile.fargate_profile_kube-system" in depends_on(coredns)
+
+
+# --- ECR and secrets ---------------------------------------------------------------------------------
+
+
+def test_each_service_has_a_scanned_immutable_encrypted_repository(env: Synthesized) -> None:
+    repositories = env.resources("platform", "aws_ecr_repository")
+    assert {r["name"] for r in repositories.values()} == {f"{env.config.cluster_name}/{s.repository}" for s in env.config.services.values()}
+    for repository in repositories.values():
+        assert repository["image_tag_mutability"] == "IMMUTABLE"
+        assert repository["image_scanning_configuration"]["scan_on_push"] is True
+        assert repository["encryption_configuration"][0]["encryption_type"] == "KMS"
+        assert repository["force_delete"] is env.config.ecr.force_delete
+    assert not (env.config.protected and any(r["force_delete"] for r in repositories.values()))
+
+
+def test_lifecycle_policies_keep_the_configured_number_of_images(env: Synthesized) -> None:
+    for policy in env.resources("platform", "aws_ecr_lifecycle_policy").values():
+        (rule,) = json.loads(policy["policy"])["rules"]
+        assert rule["selection"]["countNumber"] == env.config.ecr.keep_last_images
+
+
+def test_each_service_has_a_kms_encrypted_secret(env: Synthesized) -> None:
+    secrets = env.resources("platform", "aws_secretsmanager_secret")
+    assert len(secrets) == len(env.config.services)
+    for secret in secrets.values():
+        assert secret["kms_key_id"] == "${aws_kms_key.encryption_platform_data_key.arn}"
+        assert secret["recovery_window_in_days"] == env.config.secret_recovery_window_days
+        assert (secret["recovery_window_in_days"] == 0) is (not env.config.protected)
+
+
+def test_names_are_deterministic_per_environment(synthesized: dict[str, Synthesized]) -> None:
+    """No random suffix: the same config gives the same names on every synth."""
+    for env in synthesized.values():
+        (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+        assert cluster["name"] == f"tap-{env.config.suffix}"
+    names = [s.resources("platform", "aws_eks_cluster")["eks_cluster"]["name"] for s in synthesized.values()]
+    assert len(set(names)) == len(names)
+
+
+# --- outputs ------------------------------------------------------------------------------------------
+
+
+def test_platform_exports_every_typed_output(env: Synthesized) -> None:
+    assert set(env.platform["output"]) == set(PlatformOutputs.names())
+    command = env.platform["output"]["kubeconfig_command"]["value"]
+    assert command == f"aws eks update-kubeconfig --name {env.config.cluster_name} --region {env.config.region}"
+
+
+def test_state_backend_matches_the_environment(env: Synthesized) -> None:
+    backend = env.platform["terraform"]["backend"]
+    if env.config.backend.kind == "s3":
+        assert backend["s3"]["encrypt"] is True and backend["s3"]["use_lockfile"] is True
+        assert backend["s3"]["key"].endswith(f"/{env.config.name}/platform.tfstate")
+    else:
+        assert backend["local"]["path"].endswith(f"/{env.config.name}/platform.tfstate")
+
+
+def test_only_the_local_environment_talks_to_an_emulator(env: Synthesized) -> None:
+    (provider,) = env.platform["provider"]["aws"]
+    if env.config.emulator is None:
+        assert "endpoints" not in provider and "access_key" not in provider
+    else:
+        endpoints = provider["endpoints"][0]
+        assert set(endpoints.values()) == {"${var.emulator_endpoint}"}
+        assert env.platform["variable"]["emulator_endpoint"]["default"] == env.config.emulator.endpoint

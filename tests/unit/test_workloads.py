@@ -1,0 +1,149 @@
+"""What the workloads stack promises: providers, namespaces, accounts, controller, releases, order."""
+
+from __future__ import annotations
+
+import json
+
+from config.model import dns_label
+from eks_platform.alb_controller_policy import pinned
+from tests.conftest import FOURTH_SERVICE, Synthesized
+from workloads.alb_controller import RESTRICTED_CONTAINER_SECURITY_CONTEXT
+from workloads.stack import POD_SECURITY_LABELS
+
+STATE = "${data.terraform_remote_state.platform.outputs"
+
+
+def output(name: str, key: str | None = None) -> set[str]:
+    """The ways Terraform JSON can refer to a platform output (or one key of a map output)."""
+    if key is None:
+        return {f"{STATE}.{name}}}"}
+    return {f'{STATE}.{name}["{key}"]}}', f"{STATE}.{name}.{key}}}"}
+
+
+def settings(release: dict) -> dict[str, str]:
+    return {entry["name"]: entry["value"] for entry in release.get("set", [])}
+
+
+def releases(env: Synthesized) -> dict[str, dict]:
+    return env.resources("workloads", "helm_release")
+
+
+def service_release(env: Synthesized, service: str) -> dict:
+    return releases(env)[f"release_{service}"]
+
+
+def controller_release(env: Synthesized) -> dict:
+    return releases(env)["alb_controller_release"]
+
+
+def test_providers_authenticate_with_exec_and_never_a_token(env: Synthesized) -> None:
+    (kubernetes,) = env.workloads["provider"]["kubernetes"]
+    (helm,) = env.workloads["provider"]["helm"]
+    for config, exec_ in ((kubernetes, kubernetes["exec"][0]), (helm["kubernetes"], helm["kubernetes"]["exec"])):
+        assert "token" not in config
+        assert config["host"] == f"{STATE}.cluster_endpoint}}"
+        assert config["cluster_ca_certificate"] == "${base64decode(data.terraform_remote_state.platform.outputs.cluster_ca_data)}"
+        assert exec_["command"] == "aws"
+        assert exec_["args"][:2] == ["eks", "get-token"]
+        assert f"{STATE}.cluster_name}}" in exec_["args"] and f"{STATE}.region}}" in exec_["args"]
+    assert "aws_eks_cluster_auth" not in json.dumps(env.workloads.get("data", {}))
+
+
+def test_workloads_read_the_platform_state_the_platform_writes(env: Synthesized) -> None:
+    (remote,) = env.data("workloads", "terraform_remote_state").values()
+    platform_backend = env.platform["terraform"]["backend"]
+    (kind,) = platform_backend
+    assert remote["backend"] == kind
+    if kind == "s3":
+        assert remote["config"]["key"] == platform_backend["s3"]["key"]
+        assert remote["config"]["bucket"] == platform_backend["s3"]["bucket"]
+    else:
+        assert remote["config"]["path"] == platform_backend["local"]["path"]
+
+
+def test_service_namespaces_enforce_restricted_pod_security(env: Synthesized) -> None:
+    namespaces = {
+        n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in env.resources("workloads", "kubernetes_namespace_v1").values()
+    }
+    for spec in env.config.services.values():
+        assert namespaces[spec.namespace]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert POD_SECURITY_LABELS["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_service_accounts_carry_the_platforms_role_arns(env: Synthesized) -> None:
+    accounts = env.resources("workloads", "kubernetes_service_account_v1")
+    for service, spec in env.config.services.items():
+        metadata = accounts[f"service_account_{service}"]["metadata"]
+        assert metadata["name"] == spec.service_account
+        assert metadata["annotations"]["eks.amazonaws.com/role-arn"] in output("service_role_arns", service)
+    controller = accounts["alb_controller_service_account"]["metadata"]
+    assert controller["namespace"] == "kube-system"
+    assert controller["annotations"]["eks.amazonaws.com/role-arn"] == f"{STATE}.alb_controller_role_arn}}"
+
+
+def test_fargate_logging_routes_each_namespace_to_its_group(env: Synthesized) -> None:
+    namespaces = {n["metadata"]["name"]: n["metadata"] for n in env.resources("workloads", "kubernetes_namespace_v1").values()}
+    assert namespaces["aws-observability"]["labels"] == {"aws-observability": "enabled"}
+    (config_map,) = env.resources("workloads", "kubernetes_config_map_v1").values()
+    assert config_map["metadata"]["name"] == "aws-logging"
+    routes = config_map["data"]["output.conf"]
+    for service, spec in env.config.services.items():
+        assert f"Match kube.var.log.containers.*_{spec.namespace}_*" in routes
+        assert any(f"log_group_name {ref}" in routes for ref in output("workload_log_groups", service))
+    assert routes.count("auto_create_group false") == len(env.config.services)
+
+
+def test_alb_controller_is_pinned_configured_for_fargate_and_uses_the_irsa_account(env: Synthesized) -> None:
+    release = controller_release(env)
+    assert (release["repository"], release["chart"], release["namespace"]) == (
+        "https://aws.github.io/eks-charts",
+        "aws-load-balancer-controller",
+        "kube-system",
+    )
+    assert release["version"] == pinned()["chart_version"]
+    values = json.loads(release["values"][0])
+    assert values["serviceAccount"] == {"create": False, "name": "aws-load-balancer-controller"}
+    assert settings(release) == {"clusterName": f"{STATE}.cluster_name}}", "vpcId": f"{STATE}.vpc_id}}"}
+    assert values["region"] == env.config.region
+    assert values["replicaCount"] == 2
+    assert values["securityContext"] == RESTRICTED_CONTAINER_SECURITY_CONTEXT
+    assert "kubernetes_service_account_v1.alb_controller_service_account" in release["depends_on"]
+
+
+def test_service_releases_wait_for_controller_namespace_and_account(env: Synthesized) -> None:
+    for service in env.config.services:
+        release = service_release(env, service)
+        assert set(release["depends_on"]) >= {
+            "helm_release.alb_controller_release",
+            f"kubernetes_namespace_v1.namespace_{service}",
+            f"kubernetes_service_account_v1.service_account_{service}",
+        }
+        assert release["chart"] == "../../../charts/service"
+        assert release["atomic"] is True and release["wait"] is True
+
+
+def test_service_release_values_take_image_and_account_from_the_platform(env: Synthesized) -> None:
+    for service, spec in env.config.services.items():
+        values = json.loads(service_release(env, service)["values"][0])
+        assert settings(service_release(env, service))["image.repository"] in output("repository_urls", service)
+        assert values["image"]["tag"] == spec.values["image"]["tag"]
+        assert values["serviceAccount"] == {"name": spec.service_account}
+        assert len(service) <= 53 and dns_label(service)
+
+
+def test_a_fourth_service_is_onboarded_from_data_alone(onboarded: Synthesized) -> None:
+    service = FOURTH_SERVICE
+    assert service in onboarded.config.services
+    profiles = onboarded.resources("platform", "aws_eks_fargate_profile")
+    assert profiles[f"fargate_profile_{service}"]["selector"] == [{"namespace": "ledger"}]
+    assert f"repository_{service}" in {k.removeprefix("ecr_") for k in onboarded.resources("platform", "aws_ecr_repository")}
+    trust = onboarded.data("platform", "aws_iam_policy_document")[f"irsa_{service}_trust"]
+    sub = next(c for c in trust["statement"][0]["condition"] if c["variable"].endswith(":sub"))
+    assert sub["values"] == ["system:serviceaccount:ledger:ledger-api"]
+    assert f"secrets_secret_{service}" in onboarded.resources("platform", "aws_secretsmanager_secret")
+    assert f"namespace_{service}" in onboarded.resources("workloads", "kubernetes_namespace_v1")
+    account = onboarded.resources("workloads", "kubernetes_service_account_v1")[f"service_account_{service}"]
+    assert account["metadata"]["name"] == "ledger-api"
+    assert f"release_{service}" in onboarded.resources("workloads", "helm_release")
+    (config_map,) = onboarded.resources("workloads", "kubernetes_config_map_v1").values()
+    assert "*_ledger_*" in config_map["data"]["output.conf"]

@@ -1,0 +1,143 @@
+"""The workloads stack: providers on the platform's cluster, namespaces, accounts, controller, services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cdktf import Fn, Token
+from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
+from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
+from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1, ServiceAccountV1Metadata
+from constructs import Construct
+
+from config.loader import REPO_ROOT, SERVICES_DIR
+from config.model import EnvironmentConfig
+from eks_platform.outputs import PlatformOutputs
+from readable_stack import ReadableStack
+from terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backend, platform_state
+from workloads.alb_controller import AlbController
+from workloads.fargate_logging import FargateLogging
+from workloads.service_chart import CHART_DIR, IMAGE_REPOSITORY, check_service_values, static_values
+
+# Pod Security Standards, enforced by the API server for every pod in a service namespace.
+POD_SECURITY_LABELS = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+}
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def workloads_stack_name(environment: str) -> str:
+    return f"tap-workloads-{environment}"
+
+
+def platform_outputs_from_state(scope: Construct, config: EnvironmentConfig) -> PlatformOutputs:
+    """The platform layer's outputs, read from its Terraform state into the typed contract."""
+    state = platform_state(scope, "platform", config.backend, environment=config.name)
+
+    def mapping(name: str) -> dict[str, str]:
+        return {service: Token.as_string(Fn.lookup(state.get(name), service)) for service in config.services}
+
+    values: dict[str, object] = {}
+    for name in PlatformOutputs.names():
+        if name in {"service_role_arns", "repository_urls", "secret_arns", "workload_log_groups"}:
+            values[name] = mapping(name)
+        elif name.endswith("_ids"):
+            values[name] = state.get_list(name)
+        else:
+            values[name] = state.get_string(name)
+    return PlatformOutputs(**values)  # type: ignore[arg-type]
+
+
+class WorkloadsStack(ReadableStack):
+    def __init__(self, scope: Construct, config: EnvironmentConfig, *, services_dir: Path = SERVICES_DIR) -> None:
+        super().__init__(scope, workloads_stack_name(config.name))
+        # Bad values fail here, before any Terraform is written.
+        for service in config.services.values():
+            check_service_values(
+                service,
+                environment=config.name,
+                region=config.region,
+                repository=f"{config.repository_prefix}/{service.repository}",
+                services_dir=services_dir,
+            )
+        configure_backend(self, config.backend, environment=config.name, layer="workloads")
+        platform = platform_outputs_from_state(self, config)
+        self._providers(platform)
+
+        FargateLogging(
+            self,
+            "fargate_logging",
+            region=config.region,
+            log_group_by_namespace={spec.namespace: platform.workload_log_groups[service] for service, spec in config.services.items()},
+        )
+        controller = AlbController(
+            self,
+            "alb_controller",
+            cluster_name=platform.cluster_name,
+            region=config.region,
+            vpc_id=platform.vpc_id,
+            role_arn=platform.alb_controller_role_arn,
+        )
+        chart_path = f"{STACK_DIR_TO_REPO_ROOT}/{CHART_DIR.relative_to(REPO_ROOT)}"
+        self.releases: dict[str, Release] = {}
+        for service, spec in config.services.items():
+            namespace = NamespaceV1(
+                self, f"namespace_{service}", metadata=NamespaceV1Metadata(name=spec.namespace, labels=POD_SECURITY_LABELS)
+            )
+            account = ServiceAccountV1(
+                self,
+                f"service_account_{service}",
+                metadata=ServiceAccountV1Metadata(
+                    name=spec.service_account,
+                    namespace=namespace.metadata.name,
+                    annotations={IRSA_ANNOTATION: platform.service_role_arns[service]},
+                ),
+                automount_service_account_token=False,
+            )
+            self.releases[service] = Release(
+                self,
+                f"release_{service}",
+                name=service,
+                namespace=spec.namespace,
+                chart=chart_path,
+                values=[json.dumps(static_values(spec), indent=2)],
+                set=[ReleaseSet(name=IMAGE_REPOSITORY, value=platform.repository_urls[service])],
+                wait=True,
+                timeout=600,
+                atomic=True,
+                # The controller's webhook rejects Ingresses until it is ready; on destroy the
+                # release (and its load balancer) goes first, while the controller can still clean up.
+                depends_on=[namespace, account, controller.release],
+            )
+
+    def _providers(self, platform: PlatformOutputs) -> None:
+        """Both providers authenticate with a fresh token per call (`aws eks get-token`), never a
+        token read once at plan time, which expires during a long apply."""
+        get_token = {
+            "api_version": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", platform.cluster_name, "--region", platform.region, "--output", "json"],
+        }
+        ca_certificate = Fn.base64decode(platform.cluster_ca_data)
+        KubernetesProvider(
+            self,
+            "kubernetes",
+            host=platform.cluster_endpoint,
+            cluster_ca_certificate=ca_certificate,
+            exec=[KubernetesProviderExec(**get_token)],
+        )
+        HelmProvider(
+            self,
+            "helm",
+            kubernetes=HelmProviderKubernetes(
+                host=platform.cluster_endpoint,
+                cluster_ca_certificate=ca_certificate,
+                exec=HelmProviderKubernetesExec(**get_token),
+            ),
+        )
