@@ -15,7 +15,7 @@ PIPENV := .tools/pipenv/bin/pipenv
 CHECKOV := .tools/checkov/bin/checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: setup synth validate test test-unit policy local bench lint clean
+.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks
 
 setup: .venv/.synced $(CHECKOV)
 
@@ -59,3 +59,7 @@ lint: .venv/.synced
 
 clean:
 	rm -rf cdktf.out terraform-state .pytest_cache
+
+# Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
+cluster-checks: .venv/.synced
+	@$(VENV)/python -m pytest tests/integration/test_cluster.py -v

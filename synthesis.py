@@ -20,6 +20,7 @@ from pathlib import Path
 from config.loader import load_environment
 
 LAYERS = ("platform", "workloads")
+TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
 
 
 def build_layer(app, layer: str, environment: str) -> None:
@@ -70,18 +71,16 @@ def merge_outputs(sources: Sequence[Path], outdir: Path) -> list[str]:
         manifest["version"] = part["version"]
         for name, entry in part["stacks"].items():
             target = outdir / "stacks" / name
-            # Keep an initialized .terraform (providers, backend) across synths, as cdktf does.
-            kept = target / ".terraform"
-            preserved = None
-            if kept.exists():
-                preserved = Path(tempfile.mkdtemp(dir=outdir)) / ".terraform"
-                shutil.move(kept, preserved)
-            shutil.rmtree(target, ignore_errors=True)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(source / "stacks" / name, target)
-            if preserved is not None:
-                shutil.move(preserved, kept)
-                preserved.parent.rmdir()
+            with tempfile.TemporaryDirectory(dir=outdir) as keep:
+                # Keep an initialized working directory (providers, lock file) across synths, as cdktf does.
+                kept = [item for item in TERRAFORM_WORKING_FILES if (target / item).exists()]
+                for item in kept:
+                    shutil.move(target / item, Path(keep) / item)
+                shutil.rmtree(target, ignore_errors=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(source / "stacks" / name, target)
+                for item in kept:
+                    shutil.move(Path(keep) / item, target / item)
             manifest["stacks"][name] = entry
             written.append(name)
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

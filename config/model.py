@@ -145,7 +145,7 @@ class EmulatorFeature(StrEnum):
     """Parts of the platform an AWS emulator may lack. The platform leaves out exactly these."""
 
     EKS_ADDONS = "eks_addons"
-    EKS_ACCESS_ENTRIES = "eks_access_entries"
+    EKS_ACCESS_API = "eks_access_api"
 
 
 class EmulatorConfig(Frozen):

@@ -42,6 +42,7 @@ class Cluster(Construct):
         subnet_ids: Sequence[str],
         secrets_key: KmsKey,
         log_group: CloudwatchLogGroup,
+        access_api: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         trust = policy_document(
@@ -77,7 +78,9 @@ class Cluster(Construct):
                 resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=secrets_key.arn)
             ),
             # Access entries only: no aws-auth ConfigMap, and nobody is admin by accident of creating it.
-            access_config=EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
+            access_config=(
+                EksClusterAccessConfig(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False) if access_api else None
+            ),
             # The log group must exist before EKS writes to it, else EKS creates one without retention or KMS.
             depends_on=[log_group, managed, key_grant],
         )

@@ -20,16 +20,13 @@ from eks_platform.outputs import PlatformOutputs
 from eks_platform.secrets import ServiceSecrets
 from eks_platform.service_policies import service_statements
 from readable_stack import ReadableStack
+from stack_names import platform_stack_name
 from terraform_state import configure_backend
 
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 # The API services the platform calls; an emulator must answer all of them.
 EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatchlogs", "ecr", "secretsmanager", "sts")
-
-
-def platform_stack_name(environment: str) -> str:
-    return f"tap-platform-{environment}"
 
 
 class PlatformStack(ReadableStack):
@@ -62,8 +59,9 @@ class PlatformStack(ReadableStack):
             subnet_ids=network.private_subnet_ids,
             secrets_key=keys.cluster_secrets,
             log_group=logs.control_plane,
+            access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
         )
-        if not config.omits(EmulatorFeature.EKS_ACCESS_ENTRIES):
+        if not config.omits(EmulatorFeature.EKS_ACCESS_API):
             cluster.grant_admins(aws, config.cluster_admin_arns)
         fargate = FargateProfiles(
             self,

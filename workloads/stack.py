@@ -17,6 +17,7 @@ from config.loader import REPO_ROOT, SERVICES_DIR
 from config.model import EnvironmentConfig
 from eks_platform.outputs import PlatformOutputs
 from readable_stack import ReadableStack
+from stack_names import workloads_stack_name
 from terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backend, platform_state
 from workloads.alb_controller import AlbController
 from workloads.fargate_logging import FargateLogging
@@ -30,10 +31,6 @@ POD_SECURITY_LABELS = {
     "pod-security.kubernetes.io/warn": "restricted",
 }
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-
-
-def workloads_stack_name(environment: str) -> str:
-    return f"tap-workloads-{environment}"
 
 
 def platform_outputs_from_state(scope: Construct, config: EnvironmentConfig) -> PlatformOutputs:

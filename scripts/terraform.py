@@ -1,0 +1,78 @@
+"""Running Terraform on a synthesized stack, with providers from a local mirror when there is one.
+
+TAP_TF_PLUGIN_DIR names the mirror (a directory laid out as
+`registry.terraform.io/hashicorp/aws/<version>/<os_arch>/`); `none` turns it off. Unset, the
+first `/*/tf-plugins` directory holding such a layout is used; without one, Terraform
+downloads providers from its registry as usual.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STACKS_DIR = REPO_ROOT / "cdktf.out" / "stacks"
+
+
+class ToolMissing(Exception):
+    """A required command-line tool is not installed; the message says what to do."""
+
+
+def terraform_binary() -> str:
+    found = shutil.which("terraform")
+    if not found:
+        raise ToolMissing(
+            "terraform is not on PATH: install Terraform 1.10 or newer "
+            "(https://developer.hashicorp.com/terraform/install), then run this again"
+        )
+    return found
+
+
+def plugin_dir() -> Path | None:
+    configured = os.environ.get("TAP_TF_PLUGIN_DIR")
+    if configured:
+        return None if configured.lower() == "none" else Path(configured)
+    for candidate in sorted(glob.glob("/*/tf-plugins")):
+        if (Path(candidate) / "registry.terraform.io").is_dir():
+            return Path(candidate)
+    return None
+
+
+def mirror_has(provider: str, version: str) -> bool:
+    mirror = plugin_dir()
+    return mirror is not None and (mirror / "registry.terraform.io" / "hashicorp" / provider / version).is_dir()
+
+
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    # A CLI config variable pointing at a missing file only produces a warning on every command.
+    config = env.get("TF_CLI_CONFIG_FILE")
+    if config and not Path(config).exists():
+        env.pop("TF_CLI_CONFIG_FILE")
+    env.setdefault("TF_IN_AUTOMATION", "1")
+    env.update(extra or {})
+    return env
+
+
+def run(stack_dir: Path, *args: str, extra_env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Runs `terraform <args>` in `stack_dir`, capturing output."""
+    result = subprocess.run(
+        [terraform_binary(), *args], cwd=stack_dir, env=environment(extra_env), text=True, capture_output=True, check=False
+    )
+    if check and result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, ["terraform", *args], result.stdout, result.stderr)
+    return result
+
+
+def init(stack_dir: Path, *, backend: bool = True, extra_env: dict[str, str] | None = None) -> None:
+    args = ["init", "-input=false", "-no-color"]
+    if not backend:
+        args.append("-backend=false")
+    mirror = plugin_dir()
+    if mirror is not None:
+        args.append(f"-plugin-dir={mirror}")
+    run(stack_dir, *args, extra_env=extra_env)
