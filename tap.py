@@ -33,7 +33,11 @@ def main(argv: list[str]) -> int:
         warning = support_warning(config.kubernetes_version, dt.date.today())
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
+        # Service values are checked with the Helm engine before any process is started.
         from synthesis import synthesize
+        from workloads.service_chart import check_all_service_values
+
+        check_all_service_values(config)
 
         stacks = synthesize(environment, OUTDIR)
     except ConfigError as error:

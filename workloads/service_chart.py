@@ -17,7 +17,7 @@ import helm_python as helm
 import yaml
 
 from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, values_files
-from config.model import ServiceConfig
+from config.model import EnvironmentConfig, ServiceConfig
 
 CHART_DIR = REPO_ROOT / "charts" / "service"
 # Stands in for the ECR URL (known only after the platform is applied) while checking values.
@@ -54,7 +54,19 @@ def check_service_values(
     except helm.HelmError as error:
         field, rule = describe_helm_error(str(error))
         where = blame(services_dir / service.name, environment, field)
-        raise ConfigError(f"{where}: {field}: {rule}" if field else f"{where}: {rule}") from None
+        named = field and not rule.startswith(field)
+        raise ConfigError(f"{where}: {field}: {rule}" if named else f"{where}: {rule}") from None
+
+
+def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> None:
+    for service in config.services.values():
+        check_service_values(
+            service,
+            environment=config.name,
+            region=config.region,
+            repository=f"{config.repository_prefix}/{service.repository}",
+            services_dir=services_dir,
+        )
 
 
 def describe_helm_error(message: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from stack_names import workloads_stack_name
 from terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backend, platform_state
 from workloads.alb_controller import AlbController
 from workloads.fargate_logging import FargateLogging
-from workloads.service_chart import CHART_DIR, IMAGE_REPOSITORY, check_service_values, static_values
+from workloads.service_chart import CHART_DIR, IMAGE_REPOSITORY, check_all_service_values, static_values
 
 # Pod Security Standards, enforced by the API server for every pod in a service namespace.
 POD_SECURITY_LABELS = {
@@ -55,14 +55,7 @@ class WorkloadsStack(ReadableStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig, *, services_dir: Path = SERVICES_DIR) -> None:
         super().__init__(scope, workloads_stack_name(config.name))
         # Bad values fail here, before any Terraform is written.
-        for service in config.services.values():
-            check_service_values(
-                service,
-                environment=config.name,
-                region=config.region,
-                repository=f"{config.repository_prefix}/{service.repository}",
-                services_dir=services_dir,
-            )
+        check_all_service_values(config, services_dir)
         configure_backend(self, config.backend, environment=config.name, layer="workloads")
         platform = platform_outputs_from_state(self, config)
         self._providers(platform)
