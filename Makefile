@@ -46,7 +46,7 @@ test-unit: .venv/.synced
 	@$(VENV)/python -m pytest -m "not slow"
 
 policy: setup
-	@$(VENV)/python -m pytest tests/policy
+	@$(VENV)/python -m scripts.policy_gate
 
 local: .venv/.synced
 	@$(VENV)/python -m scripts.local_run

@@ -50,8 +50,9 @@ def synthesize(environment: str, outdir: Path, layers: Sequence[str] = LAYERS, *
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as staging_root:
         staging = {layer: str(Path(staging_root) / layer) for layer in layers}
         if parallel and len(layers) > 1:
-            # fork: the parent has not loaded jsii yet, so each child starts its own runtime.
-            with ProcessPoolExecutor(max_workers=len(layers), mp_context=multiprocessing.get_context("fork")) as pool:
+            # spawn, not fork: the parent has loaded the Helm engine (a Go runtime, which does not
+            # survive fork), and each child starts its own jsii runtime anyway.
+            with ProcessPoolExecutor(max_workers=len(layers), mp_context=multiprocessing.get_context("spawn")) as pool:
                 futures = [pool.submit(synth_layer, layer, environment, staging[layer]) for layer in layers]
                 for future in futures:
                     future.result()

@@ -25,6 +25,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # A Helm release name is stored in a Secret label and must leave room for the revision suffix.
 HELM_RELEASE_NAME_MAX = 53
 IAM_ROLE_NAME_MAX = 64
+# Audit logs of a protected (payment) environment are kept a year: PCI DSS requirement 10.5.1.
+PROTECTED_LOG_RETENTION_DAYS = 365
 
 
 def dns_label(value: str, *, max_length: int = 63) -> str:
@@ -283,6 +285,10 @@ class EnvironmentConfig(Frozen):
             raise ValueError("vpc.nat: a protected environment needs one NAT gateway per AZ ('per_az')")
         if any(ipaddress.ip_network(c).prefixlen == 0 for c in self.endpoint.public_cidrs):
             raise ValueError("endpoint.public_cidrs: a protected environment must not open the API endpoint to the whole internet")
+        if self.log_retention_days < PROTECTED_LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days: a protected environment keeps logs at least {PROTECTED_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1)"
+            )
         if self.ecr.force_delete:
             raise ValueError("ecr.force_delete: a protected environment keeps its images when a repository is destroyed")
         if self.secret_recovery_window_days == 0:

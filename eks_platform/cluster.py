@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from checkov_skips import skip_checks
 from config.model import EndpointAccess
 from eks_platform.context import AwsContext
 from eks_platform.policy import Statement, policy_document
@@ -84,6 +85,10 @@ class Cluster(Construct):
             # The log group must exist before EKS writes to it, else EKS creates one without retention or KMS.
             depends_on=[log_group, managed, key_grant],
         )
+
+        if endpoint.public:
+            reason = f"public access is limited to {', '.join(endpoint.public_cidrs)} (endpoint.public_cidrs); the private endpoint is on"
+            skip_checks(self.cluster, {"CKV_AWS_39": reason, "CKV_AWS_38": reason})
 
     @property
     def oidc_issuer_url(self) -> str:

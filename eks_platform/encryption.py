@@ -10,8 +10,14 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from checkov_skips import skip_checks
 from eks_platform.context import AwsContext
 from eks_platform.policy import Condition, Statement, policy_document
+
+# In a key policy, Resource "*" means the key itself, and the account root statement only
+# delegates to IAM (AWS's default key policy); identity-policy checks do not apply.
+_KEY_POLICY = "a KMS key policy: Resource '*' is this key, and the root statement delegates access to IAM policies"
+KEY_POLICY_SKIPS = {"CKV_AWS_109": _KEY_POLICY, "CKV_AWS_111": _KEY_POLICY, "CKV_AWS_356": _KEY_POLICY}
 
 
 class EncryptionKeys(Construct):
@@ -23,6 +29,7 @@ class EncryptionKeys(Construct):
         administer = Statement(sid="AccountAdministersThroughIam", actions=["kms:*"], resources=["*"], principals=account_root)
 
         secrets_policy = policy_document(self, "cluster_secrets_key_policy", [administer])
+        skip_checks(secrets_policy, KEY_POLICY_SKIPS)
         self.cluster_secrets = KmsKey(
             self,
             "cluster_secrets_key",
@@ -43,6 +50,7 @@ class EncryptionKeys(Construct):
             conditions=[Condition("ArnLike", "kms:EncryptionContext:aws:logs:arn", [aws.arn("logs", "log-group:*")])],
         )
         data_policy = policy_document(self, "platform_data_key_policy", [administer, logs_service])
+        skip_checks(data_policy, KEY_POLICY_SKIPS)
         self.platform_data = KmsKey(
             self,
             "platform_data_key",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from checkov_skips import skip_checks
 from eks_platform.alb_controller_policy import pinned
 from eks_platform.policy import Condition, Statement, policy_document, statements_from_json
 
@@ -40,6 +41,7 @@ class ServiceAccountRole(Construct):
         namespace: str,
         service_account: str,
         statements: Sequence[Statement],
+        skips: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         trust = policy_document(
@@ -58,6 +60,8 @@ class ServiceAccountRole(Construct):
         )
         self.role = IamRole(self, "role", name=role_name, assume_role_policy=trust.json)
         permissions = policy_document(self, "permissions", statements)
+        if skips:
+            skip_checks(permissions, skips)
         IamRolePolicy(self, "policy", role=self.role.id, name="service-permissions", policy=permissions.json)
 
     @property
@@ -67,3 +71,11 @@ class ServiceAccountRole(Construct):
 
 def alb_controller_statements() -> list[Statement]:
     return statements_from_json(pinned()["policy"])
+
+
+_PUBLISHED = (
+    "the controller's published policy for its pinned version: writes are scoped by elbv2.k8s.aws/cluster tag "
+    "conditions, and the unconditioned '*' actions have no resource-level permissions "
+    "(eks_platform/data/wildcard_resource_actions.yaml)"
+)
+ALB_CONTROLLER_SKIPS = {"CKV_AWS_111": _PUBLISHED, "CKV_AWS_356": _PUBLISHED}

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
+from checkov_skips import skip_checks
+from config.model import PROTECTED_LOG_RETENTION_DAYS
+
 
 class LogGroups(Construct):
     def __init__(
@@ -27,7 +30,11 @@ class LogGroups(Construct):
         super().__init__(scope, id_)
 
         def group(logical_id: str, name: str) -> CloudwatchLogGroup:
-            return CloudwatchLogGroup(self, logical_id, name=name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+            created = CloudwatchLogGroup(self, logical_id, name=name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+            if retention_days < PROTECTED_LOG_RETENTION_DAYS:
+                # Protected environments must keep a year (enforced in config/model.py); this one is not protected.
+                skip_checks(created, {"CKV_AWS_338": f"a non-production environment: logs are kept {retention_days} days by configuration"})
+            return created
 
         # EKS writes control-plane logs to exactly this name.
         self.control_plane = group("control_plane", f"/aws/eks/{cluster_name}/cluster")

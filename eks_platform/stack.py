@@ -13,7 +13,7 @@ from eks_platform.context import AwsContext
 from eks_platform.ecr import Repositories
 from eks_platform.encryption import EncryptionKeys
 from eks_platform.fargate import FargateProfiles
-from eks_platform.irsa import OidcProvider, ServiceAccountRole, alb_controller_statements
+from eks_platform.irsa import ALB_CONTROLLER_SKIPS, OidcProvider, ServiceAccountRole, alb_controller_statements
 from eks_platform.log_groups import LogGroups
 from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
@@ -120,6 +120,7 @@ class PlatformStack(ReadableStack):
             namespace=ALB_CONTROLLER_NAMESPACE,
             service_account=ALB_CONTROLLER_SERVICE_ACCOUNT,
             statements=alb_controller_statements(),
+            skips=ALB_CONTROLLER_SKIPS,
         )
 
         self.outputs = PlatformOutputs(

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from config.loader import SERVICES_DIR, environment_names, load_environment
 from config.model import EnvironmentConfig
+from workloads.service_chart import check_service_values
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = environment_names()
@@ -90,6 +92,19 @@ def onboarded(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     shutil.copy(SERVICES_DIR / "payment" / "values.yaml", ledger / "values.yaml")
     config = load_environment("dev", services_dir=services)
     return synthesize(config, tmp_path_factory.mktemp("onboarded"), services_dir=services)
+
+
+@pytest.fixture(scope="session")
+def rendered(configs: dict[str, EnvironmentConfig]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(environment, service) -> the manifests of that release, parsed."""
+    result = {}
+    for env, config in configs.items():
+        for name, service in config.services.items():
+            files = check_service_values(
+                service, environment=env, region=config.region, repository=f"{config.repository_prefix}/{service.repository}"
+            )
+            result[(env, name)] = [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
+    return result
 
 
 @pytest.fixture(scope="session")

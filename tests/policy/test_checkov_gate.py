@@ -1,0 +1,73 @@
+"""The policy gate: checkov clean on every stack and rendered release, and able to fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checkov_skips import COMMENT_KEY, FIELD, skips_in
+from scripts.policy_gate import CHECKOV, gate, problems
+from tests.conftest import Synthesized
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHECKOV.exists(), reason="checkov is not installed: run `make setup`")]
+
+
+def stack_dirs(synthesized: dict[str, Synthesized]) -> list[Path]:
+    return [d for s in synthesized.values() for d in sorted((s.outdir / "stacks").iterdir())]
+
+
+def manifests(rendered) -> dict[str, str]:
+    import yaml
+
+    return {f"{env}/{name}.yaml": yaml.safe_dump_all(docs) for (env, name), docs in rendered.items()}
+
+
+@pytest.fixture(scope="module")
+def results(synthesized: dict[str, Synthesized], rendered):
+    return gate(stack_dirs(synthesized), manifests(rendered))
+
+
+def test_no_check_fails_on_any_stack_or_release(results) -> None:
+    assert problems(results) == []
+    assert results["terraform_json"].passed > 500 and results["kubernetes"].passed > 500
+
+
+def test_every_suppression_states_its_reason(synthesized: dict[str, Synthesized]) -> None:
+    for synth in synthesized.values():
+        for document in (synth.platform, synth.workloads):
+            for section in ("resource", "data"):
+                for blocks in document.get(section, {}).values():
+                    for block in blocks.values():
+                        raw = block.get(COMMENT_KEY, {}).get(FIELD)
+                        if raw:
+                            reasons = skips_in(block)
+                            assert reasons and all(len(reason) > 20 for reason in reasons.values()), raw
+
+
+def test_the_gate_fails_without_the_suppressions_and_on_a_parse_error(synthesized: dict[str, Synthesized], tmp_path: Path) -> None:
+    source = synthesized["dev"].outdir / "stacks" / "tap-platform-dev" / "cdk.tf.json"
+    document = json.loads(source.read_text())
+    for section in ("resource", "data"):
+        for blocks in document[section].values():
+            for block in blocks.values():
+                block.get(COMMENT_KEY, {}).pop(FIELD, None)
+    unsuppressed = tmp_path / "tap-platform-dev"
+    unsuppressed.mkdir()
+    (unsuppressed / "cdk.tf.json").write_text(json.dumps(document))
+    broken = tmp_path / "broken-stack"
+    broken.mkdir()
+    (broken / "cdk.tf.json").write_text('{"resource": {"aws_vpc": {"x": ')
+
+    found = problems(
+        gate(
+            [unsuppressed, broken],
+            {"dev/bad.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n"},
+        )
+    )
+
+    assert any("FAILED CKV2_AWS_57" in p for p in found)
+    assert any("FAILED CKV_AWS_39" in p for p in found)
+    assert any(p.startswith("kubernetes: FAILED") for p in found)
+    assert any("parse error" in p for p in found)
