@@ -15,7 +15,7 @@ PIPENV := .tools/pipenv/bin/pipenv
 CHECKOV := .tools/checkov/bin/checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks
+.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth
 
 setup: .venv/.synced $(CHECKOV)
 
@@ -52,7 +52,7 @@ local: .venv/.synced
 	@$(VENV)/python -m scripts.local_run
 
 bench: .venv/.synced
-	@$(VENV)/python bench/run.py
+	@$(VENV)/python bench/run.py $(ARGS)
 
 lint: .venv/.synced
 	@$(VENV)/ruff check . && $(VENV)/ruff format --check .
@@ -63,3 +63,12 @@ clean:
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: .venv/.synced
 	@$(VENV)/python -m pytest tests/integration/test_cluster.py -v
+
+# The cdktf CLI path (optional for users; CI checks it): npm installs the pinned CLI.
+node_modules/.bin/cdktf: package.json package-lock.json
+	@echo "==> installing the pinned cdktf CLI (npm ci)"
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+cdktf-synth: .venv/.synced node_modules/.bin/cdktf
+	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) npx cdktf synth

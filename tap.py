@@ -22,7 +22,8 @@ from config.eks_versions import support_warning
 from config.loader import ConfigError, load_for_synth
 
 DEFAULT_ENVIRONMENT = "dev"
-OUTDIR = Path(__file__).resolve().parent / "cdktf.out"
+# The cdktf CLI tells the app where to write through CDKTF_OUTDIR; plain `python tap.py` uses cdktf.out/.
+OUTDIR = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent / "cdktf.out").resolve()
 
 
 def main(argv: list[str]) -> int:
