@@ -16,16 +16,19 @@ import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from config.loader import load_environment
+from config.model import EnvironmentConfig
+
+if TYPE_CHECKING:  # importing cdktf starts jsii; only the synth processes do
+    from cdktf import App
 
 LAYERS = ("platform", "workloads")
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
 
 
-def build_layer(app, layer: str, environment: str) -> None:
+def build_layer(app: App, layer: str, config: EnvironmentConfig) -> None:
     """Adds one layer's stack to `app` (imports only that layer's provider bindings)."""
-    config = load_environment(environment)
     if layer == "platform":
         from eks_platform.stack import PlatformStack
 
@@ -36,16 +39,17 @@ def build_layer(app, layer: str, environment: str) -> None:
         WorkloadsStack(app, config)
 
 
-def synth_layer(layer: str, environment: str, outdir: str) -> None:
+def synth_layer(layer: str, config: EnvironmentConfig, outdir: str) -> None:
     from cdktf import App
 
     app = App(outdir=outdir)
-    build_layer(app, layer, environment)
+    build_layer(app, layer, config)
     app.synth()
 
 
-def synthesize(environment: str, outdir: Path, layers: Sequence[str] = LAYERS, *, parallel: bool = True) -> list[str]:
-    """Synthesizes `layers` of `environment` into `outdir`; returns the stack names written."""
+def synthesize(config: EnvironmentConfig, outdir: Path, layers: Sequence[str] = LAYERS, *, parallel: bool = True) -> list[str]:
+    """Synthesizes `layers` of a validated configuration into `outdir`; returns the stack names written.
+    The (frozen) configuration is passed to each process, not loaded and validated again."""
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as staging_root:
         staging = {layer: str(Path(staging_root) / layer) for layer in layers}
@@ -53,12 +57,12 @@ def synthesize(environment: str, outdir: Path, layers: Sequence[str] = LAYERS, *
             # spawn, not fork: the parent has loaded the Helm engine (a Go runtime, which does not
             # survive fork), and each child starts its own jsii runtime anyway.
             with ProcessPoolExecutor(max_workers=len(layers), mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = [pool.submit(synth_layer, layer, environment, staging[layer]) for layer in layers]
+                futures = [pool.submit(synth_layer, layer, config, staging[layer]) for layer in layers]
                 for future in futures:
                     future.result()
         else:
             for layer in layers:
-                synth_layer(layer, environment, staging[layer])
+                synth_layer(layer, config, staging[layer])
         return merge_outputs([Path(d) for d in staging.values()], outdir)
 
 

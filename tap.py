@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
 
         check_all_service_values(config)
 
-        stacks = synthesize(environment, OUTDIR)
+        stacks = synthesize(config, OUTDIR)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

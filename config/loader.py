@@ -40,20 +40,20 @@ def load_environment(
     """The validated configuration of environment `name`, with its services and their values."""
     known = environment_names(environments_dir)
     if name not in known:
-        raise ConfigError(f"unknown environment {name!r}: choose one of {', '.join(known)} (files in {_show(environments_dir)}/)")
+        raise ConfigError(f"unknown environment {name!r}: choose one of {', '.join(known)} (files in {display_path(environments_dir)}/)")
     path = environments_dir / f"{name}.yaml"
     raw = _read_yaml(path)
     if raw.get("name", name) != name:
-        raise ConfigError(f"{_show(path)}: name: must match the file name ({name!r}), got {raw.get('name')!r}")
+        raise ConfigError(f"{display_path(path)}: name: must match the file name ({name!r}), got {raw.get('name')!r}")
     raw["name"] = name
     raw["services"] = {service.name: service for service in load_services(name, services_dir)}
     try:
         config = EnvironmentConfig.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(f"{_show(path)}: {_describe(error)}") from None
+        raise ConfigError(f"{display_path(path)}: {_describe(error)}") from None
     if config.kubernetes_version not in support_windows():
         raise ConfigError(
-            f"{_show(path)}: kubernetes_version: {config.kubernetes_version!r} is not in the EKS release table "
+            f"{display_path(path)}: kubernetes_version: {config.kubernetes_version!r} is not in the EKS release table "
             f"(config/eks_versions.yaml lists {', '.join(support_windows())})"
         )
     return config
@@ -81,7 +81,7 @@ def check_vpcs_do_not_overlap(configs: Mapping[str, EnvironmentConfig], environm
         for second in names[index + 1 :]:
             if configs[first].vpc.network.overlaps(configs[second].vpc.network):
                 raise ConfigError(
-                    f"{_show(environments_dir / (second + '.yaml'))}: vpc.cidr: {configs[second].vpc.cidr} overlaps "
+                    f"{display_path(environments_dir / (second + '.yaml'))}: vpc.cidr: {configs[second].vpc.cidr} overlaps "
                     f"{first}'s {configs[first].vpc.cidr}; environments need disjoint VPC ranges"
                 )
 
@@ -94,12 +94,12 @@ def load_services(environment: str, services_dir: Path = SERVICES_DIR) -> list[S
         raw = _read_yaml(path)
         raw.setdefault("name", folder.name)
         if raw["name"] != folder.name:
-            raise ConfigError(f"{_show(path)}: name: must match the folder name ({folder.name!r})")
+            raise ConfigError(f"{display_path(path)}: name: must match the folder name ({folder.name!r})")
         raw["values"] = merged_values(folder, environment)
         try:
             services.append(ServiceConfig.model_validate(raw))
         except ValidationError as error:
-            raise ConfigError(f"{_show(path)}: {_describe(error)}") from None
+            raise ConfigError(f"{display_path(path)}: {_describe(error)}") from None
     return services
 
 
@@ -133,9 +133,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{_show(path)}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
+        raise ConfigError(f"{display_path(path)}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{_show(path)}: must be a YAML mapping at the top level")
+        raise ConfigError(f"{display_path(path)}: must be a YAML mapping at the top level")
     return data
 
 
@@ -155,7 +155,7 @@ def _describe(error: ValidationError) -> str:
     return f"{location}: {message}" if location else message
 
 
-def _show(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:

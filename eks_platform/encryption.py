@@ -23,23 +23,15 @@ KEY_POLICY_SKIPS = {"CKV_AWS_109": _KEY_POLICY, "CKV_AWS_111": _KEY_POLICY, "CKV
 class EncryptionKeys(Construct):
     def __init__(self, scope: Construct, id_: str, *, aws: AwsContext, cluster_name: str, protected: bool) -> None:
         super().__init__(scope, id_)
-        deletion_window = 30 if protected else 7
+        self._deletion_window = 30 if protected else 7
+        self._cluster_name = cluster_name
         account_root = {"AWS": [f"arn:{aws.partition}:iam::{aws.account_id}:root"]}
         # The account administers its keys through IAM; nothing else is granted here.
         administer = Statement(sid="AccountAdministersThroughIam", actions=["kms:*"], resources=["*"], principals=account_root)
 
-        secrets_policy = policy_document(self, "cluster_secrets_key_policy", [administer])
-        skip_checks(secrets_policy, KEY_POLICY_SKIPS)
-        self.cluster_secrets = KmsKey(
-            self,
-            "cluster_secrets_key",
-            description=f"{cluster_name}: envelope encryption of Kubernetes secrets",
-            enable_key_rotation=True,
-            deletion_window_in_days=deletion_window,
-            policy=secrets_policy.json,
+        self.cluster_secrets = self._key(
+            "cluster_secrets", f"{cluster_name}/cluster-secrets", "envelope encryption of Kubernetes secrets", [administer]
         )
-        KmsAlias(self, "cluster_secrets_alias", name=f"alias/{cluster_name}/cluster-secrets", target_key_id=self.cluster_secrets.key_id)
-
         # CloudWatch Logs encrypts with the key itself (not through the caller's identity), so
         # the key policy must admit the service, limited to this account's log groups.
         logs_service = Statement(
@@ -49,14 +41,20 @@ class EncryptionKeys(Construct):
             principals={"Service": [f"logs.{aws.region}.amazonaws.com"]},
             conditions=[Condition("ArnLike", "kms:EncryptionContext:aws:logs:arn", [aws.arn("logs", "log-group:*")])],
         )
-        data_policy = policy_document(self, "platform_data_key_policy", [administer, logs_service])
-        skip_checks(data_policy, KEY_POLICY_SKIPS)
-        self.platform_data = KmsKey(
-            self,
-            "platform_data_key",
-            description=f"{cluster_name}: logs, container images and service secrets",
-            enable_key_rotation=True,
-            deletion_window_in_days=deletion_window,
-            policy=data_policy.json,
+        self.platform_data = self._key(
+            "platform_data", f"{cluster_name}/platform-data", "logs, container images and service secrets", [administer, logs_service]
         )
-        KmsAlias(self, "platform_data_alias", name=f"alias/{cluster_name}/platform-data", target_key_id=self.platform_data.key_id)
+
+    def _key(self, logical: str, alias: str, purpose: str, statements: list[Statement]) -> KmsKey:
+        policy = policy_document(self, f"{logical}_key_policy", statements)
+        skip_checks(policy, KEY_POLICY_SKIPS)
+        key = KmsKey(
+            self,
+            f"{logical}_key",
+            description=f"{self._cluster_name}: {purpose}",
+            enable_key_rotation=True,
+            deletion_window_in_days=self._deletion_window,
+            policy=policy.json,
+        )
+        KmsAlias(self, f"{logical}_alias", name=f"alias/{alias}", target_key_id=key.key_id)
+        return key

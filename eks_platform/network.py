@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
@@ -58,28 +59,11 @@ class Network(Construct):
         self.internet_gateway = InternetGateway(self, "internet_gateway", vpc_id=self.vpc.id, tags={"Name": cluster_name})
 
         public_cidrs, private_cidrs = subnet_layout(config.cidr)
-        self.public_subnets = [
-            Subnet(
-                self,
-                f"public_{zone}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                tags={"Name": f"{cluster_name}-public-{zone}", "kubernetes.io/role/elb": "1", **cluster_tag},
-            )
-            for zone, cidr in zip(config.availability_zones, public_cidrs, strict=True)
-        ]
-        self.private_subnets = [
-            Subnet(
-                self,
-                f"private_{zone}",
-                vpc_id=self.vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                tags={"Name": f"{cluster_name}-private-{zone}", "kubernetes.io/role/internal-elb": "1", **cluster_tag},
-            )
-            for zone, cidr in zip(config.availability_zones, private_cidrs, strict=True)
-        ]
+        zones = config.availability_zones
+        self.public_subnets = self._subnets("public", zones, public_cidrs, {"kubernetes.io/role/elb": "1", **cluster_tag}, cluster_name)
+        self.private_subnets = self._subnets(
+            "private", zones, private_cidrs, {"kubernetes.io/role/internal-elb": "1", **cluster_tag}, cluster_name
+        )
 
         public_route_table = RouteTable(self, "public_route_table", vpc_id=self.vpc.id, tags={"Name": f"{cluster_name}-public"})
         Route(
@@ -120,6 +104,20 @@ class Network(Construct):
 
         if flow_log_group is not None:
             self._flow_logs(cluster_name, flow_log_group)
+
+    def _subnets(self, tier: str, zones: Sequence[str], cidrs: Sequence[str], tags: dict[str, str], cluster_name: str) -> list[Subnet]:
+        """One subnet per zone; the role tag tells the load balancer controller what it is for."""
+        return [
+            Subnet(
+                self,
+                f"{tier}_{zone}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                tags={"Name": f"{cluster_name}-{tier}-{zone}", **tags},
+            )
+            for zone, cidr in zip(zones, cidrs, strict=True)
+        ]
 
     def _flow_logs(self, cluster_name: str, log_group: CloudwatchLogGroup) -> None:
         trust = policy_document(

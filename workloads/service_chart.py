@@ -16,7 +16,7 @@ from typing import Any
 import helm_python as helm
 import yaml
 
-from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, values_files
+from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, display_path, values_files
 from config.model import EnvironmentConfig, ServiceConfig
 
 CHART_DIR = REPO_ROOT / "charts" / "service"
@@ -96,8 +96,8 @@ def blame(service_dir: Path, environment: str, field: str) -> str:
         for part in field.split(".") if field else []:
             data = data.get(part) if isinstance(data, dict) else None
         if field and data is not None:
-            return _relative(path)
-    return _relative(files[0] if files else service_dir)
+            return display_path(path)
+    return display_path(files[0] if files else service_dir)
 
 
 def _schema_description(field: str) -> str | None:
@@ -107,10 +107,3 @@ def _schema_description(field: str) -> str | None:
         node = (node.get("properties") or {}).get(part, {})
     description = node.get("description")
     return f"rejected by the chart schema: {description}" if description else None
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
