@@ -3,6 +3,9 @@
 # pipenv and checkov into .tools/. Terraform must be on PATH (see README, "Requirements").
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# This machine's pip configuration names local indexes that lack most packages; pip warns about each.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 PYTHON ?= python3
 ENV ?= dev
 export PIPENV_VENV_IN_PROJECT := 1
@@ -21,17 +24,17 @@ setup: .venv/.synced $(CHECKOV)
 
 $(PIPENV):
 	@echo "==> installing pipenv into .tools/pipenv"
-	@$(PYTHON) -m venv .tools/pipenv && .tools/pipenv/bin/pip install -q pipenv==2026.10.3
+	@$(PYTHON) -m venv .tools/pipenv && .tools/pipenv/bin/pip install -q pipenv==2026.10.3 $(QUIET_PIP)
 
 .venv/.synced: Pipfile.lock | $(PIPENV)
 	@echo "==> installing Python packages from Pipfile.lock into .venv"
-	@$(PIPENV) sync --dev >/dev/null
+	@$(PIPENV) sync --dev $(QUIET_PIP) | { grep -v -E "^(Installing|Installing dependencies|To activate|All dependencies)" || true; }
 	@touch $@
 
 # checkov pins dependencies that conflict with the project's; it lives in its own environment.
 $(CHECKOV):
 	@echo "==> installing checkov $(CHECKOV_VERSION) into .tools/checkov"
-	@$(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install -q "checkov==$(CHECKOV_VERSION)"
+	@$(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install -q "checkov==$(CHECKOV_VERSION)" $(QUIET_PIP)
 
 synth: .venv/.synced
 	@$(VENV)/python tap.py $(ENV)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,14 @@ if TYPE_CHECKING:  # importing cdktf starts jsii; only the synth processes do
     from cdktf import App
 
 LAYERS = ("platform", "workloads")
+CRITICAL_PATH = "platform"
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
+# Runtimes that do not survive fork: the parent must not have started either before forking.
+FORK_UNSAFE_MODULES = ("jsii", "helm_python")
+
+
+class SynthFailed(Exception):
+    """A synth process failed; its own error was printed to stderr."""
 
 
 def build_layer(app: App, layer: str, config: EnvironmentConfig) -> None:
@@ -42,32 +50,65 @@ def build_layer(app: App, layer: str, config: EnvironmentConfig) -> None:
 def synth_layer(layer: str, config: EnvironmentConfig, outdir: str) -> None:
     from cdktf import App
 
+    from config.loader import ConfigError
+
+    if layer != CRITICAL_PATH:
+        # Two cores, two synth processes, each with its node runtime: the platform stack takes
+        # longest, so the others yield the CPU to it.
+        os.nice(10)
     app = App(outdir=outdir)
-    build_layer(app, layer, config)
+    try:
+        build_layer(app, layer, config)
+    except ConfigError:
+        # The parent runs the same checks and reports the error; one line is enough.
+        sys.exit(2)
     app.synth()
 
 
-def synthesize(config: EnvironmentConfig, outdir: Path, layers: Sequence[str] = LAYERS, *, parallel: bool = True) -> list[str]:
-    """Synthesizes `layers` of a validated configuration into `outdir`; returns the stack names written.
-    The (frozen) configuration is passed to each process, not loaded and validated again."""
-    outdir.mkdir(parents=True, exist_ok=True)
+def synthesize(
+    config: EnvironmentConfig,
+    outdir: Path,
+    layers: Sequence[str] = LAYERS,
+    *,
+    while_running: Callable[[], None] | None = None,
+) -> list[str]:
+    """Synthesizes `layers` of a validated configuration into `outdir`; returns the stack names.
+
+    The processes are forked, so they start at once and inherit the configuration; the parent
+    meanwhile runs `while_running` (a check that may raise). If it raises, the processes are
+    stopped and nothing is written to `outdir`.
+    """
+    loaded = [name for name in FORK_UNSAFE_MODULES if name in sys.modules]
+    if loaded:
+        raise RuntimeError(f"synthesize() must fork before {', '.join(loaded)} is loaded in this process")
+    outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as staging_root:
         staging = {layer: str(Path(staging_root) / layer) for layer in layers}
-        if parallel and len(layers) > 1:
-            # spawn, not fork: the parent has loaded the Helm engine (a Go runtime, which does not
-            # survive fork), and each child starts its own jsii runtime anyway.
-            with ProcessPoolExecutor(max_workers=len(layers), mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = [pool.submit(synth_layer, layer, config, staging[layer]) for layer in layers]
-                for future in futures:
-                    future.result()
-        else:
-            for layer in layers:
-                synth_layer(layer, config, staging[layer])
+        context = multiprocessing.get_context("fork")
+        processes = {
+            layer: context.Process(target=synth_layer, args=(layer, config, staging[layer]), name=f"synth-{layer}") for layer in layers
+        }
+        for process in processes.values():
+            process.start()
+        try:
+            if while_running is not None:
+                while_running()
+        except BaseException:
+            for process in processes.values():
+                process.terminate()
+                process.join()
+            raise
+        for process in processes.values():
+            process.join()
+        failed = [layer for layer, process in processes.items() if process.exitcode != 0]
+        if failed:
+            raise SynthFailed(f"synthesis of the {' and '.join(failed)} stack failed (its error is printed above)")
         return merge_outputs([Path(d) for d in staging.values()], outdir)
 
 
 def merge_outputs(sources: Sequence[Path], outdir: Path) -> list[str]:
     """Moves each source's stacks into `outdir` and merges their manifests into `outdir`'s."""
+    outdir.mkdir(parents=True, exist_ok=True)
     manifest_path = outdir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"stacks": {}}
     written = []

@@ -20,10 +20,18 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from config.eks_versions import support_warning
 from config.loader import ConfigError, load_for_synth
+from config.model import EnvironmentConfig
+from synthesis import SynthFailed, synthesize
 
 DEFAULT_ENVIRONMENT = "dev"
 # The cdktf CLI tells the app where to write through CDKTF_OUTDIR; plain `python tap.py` uses cdktf.out/.
 OUTDIR = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent / "cdktf.out").resolve()
+
+
+def check_service_values(config: EnvironmentConfig) -> None:
+    from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
+
+    check_all_service_values(config)
 
 
 def main(argv: list[str]) -> int:
@@ -34,16 +42,15 @@ def main(argv: list[str]) -> int:
         warning = support_warning(config.kubernetes_version, dt.date.today())
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
-        # Service values are checked with the Helm engine before any process is started.
-        from synthesis import synthesize
-        from workloads.service_chart import check_all_service_values
-
-        check_all_service_values(config)
-
-        stacks = synthesize(config, OUTDIR)
+        # Service values are checked with the Helm engine while the stacks are synthesized;
+        # a bad values file stops both and nothing is written.
+        stacks = synthesize(config, OUTDIR, while_running=lambda: check_service_values(config))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except SynthFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     elapsed = time.perf_counter() - started
     print(f"synthesized {', '.join(stacks)} into {OUTDIR.name}/ in {elapsed:.1f}s")
     return 0

@@ -1,0 +1,39 @@
+"""`python tap.py`: both stacks from two processes, merged as one cdktf App would write them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def synth(environment: str, outdir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CDKTF_OUTDIR": str(outdir)}
+    return subprocess.run([sys.executable, "tap.py", environment], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_tap_writes_both_stacks_and_keeps_initialized_working_directories(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    first = synth("local", outdir)
+    assert first.returncode == 0, first.stderr
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    assert set(manifest["stacks"]) == {"tap-platform-local", "tap-workloads-local"}
+    for entry in manifest["stacks"].values():
+        assert (outdir / entry["synthesizedStackPath"]).is_file()
+    assert "Traceback" not in first.stderr
+
+    initialized = outdir / "stacks" / "tap-platform-local" / ".terraform"
+    initialized.mkdir()
+    (initialized / "marker").write_text("providers")
+    second = synth("local", outdir)
+    assert second.returncode == 0, second.stderr
+    assert (initialized / "marker").read_text() == "providers"
+    assert not list(outdir.parent.glob(".synth-*")), "staging directories must not be left behind"
