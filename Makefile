@@ -4,8 +4,10 @@
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
-# This machine's pip configuration names local indexes that lack most packages; pip warns about each.
-QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+# Installers write to a log under .tools/; it is printed only when they fail.
+LOGGED = > .tools/$(1).log 2>&1 || { cat .tools/$(1).log; echo "make: $(1) failed (log: .tools/$(1).log)" >&2; exit 1; }
+# Some machines point TF_CLI_CONFIG_FILE at a file that does not exist; Terraform then warns on every call.
+TERRAFORM_ENV := $(if $(and $(TF_CLI_CONFIG_FILE),$(wildcard $(TF_CLI_CONFIG_FILE))),,env -u TF_CLI_CONFIG_FILE)
 PYTHON ?= python3
 ENV ?= dev
 export PIPENV_VENV_IN_PROJECT := 1
@@ -24,17 +26,17 @@ setup: .venv/.synced $(CHECKOV)
 
 $(PIPENV):
 	@echo "==> installing pipenv into .tools/pipenv"
-	@$(PYTHON) -m venv .tools/pipenv && .tools/pipenv/bin/pip install -q pipenv==2026.10.3 $(QUIET_PIP)
+	@mkdir -p .tools && $(PYTHON) -m venv .tools/pipenv && .tools/pipenv/bin/pip install pipenv==2026.10.3 $(call LOGGED,pipenv-install)
 
 .venv/.synced: Pipfile.lock | $(PIPENV)
 	@echo "==> installing Python packages from Pipfile.lock into .venv"
-	@$(PIPENV) sync --dev $(QUIET_PIP) | { grep -v -E "^(Installing|Installing dependencies|To activate|All dependencies)" || true; }
+	@$(PIPENV) sync --dev $(call LOGGED,pipenv-sync)
 	@touch $@
 
 # checkov pins dependencies that conflict with the project's; it lives in its own environment.
 $(CHECKOV):
 	@echo "==> installing checkov $(CHECKOV_VERSION) into .tools/checkov"
-	@$(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install -q "checkov==$(CHECKOV_VERSION)" $(QUIET_PIP)
+	@mkdir -p .tools && $(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install "checkov==$(CHECKOV_VERSION)" $(call LOGGED,checkov-install)
 
 synth: .venv/.synced
 	@$(VENV)/python tap.py $(ENV)
@@ -42,11 +44,12 @@ synth: .venv/.synced
 validate: .venv/.synced
 	@$(VENV)/python -m scripts.terraform_validate $(ENV)
 
+# Everything but the integration checks, which need a deployment: make local runs them.
 test: setup
-	@$(VENV)/python -m pytest
+	@$(VENV)/python -m pytest -m "not integration"
 
 test-unit: .venv/.synced
-	@$(VENV)/python -m pytest -m "not slow"
+	@$(VENV)/python -m pytest -m "not slow and not integration"
 
 policy: setup
 	@$(VENV)/python -m scripts.policy_gate
@@ -74,4 +77,4 @@ node_modules/.bin/cdktf: package.json package-lock.json
 	@touch $@
 
 cdktf-synth: .venv/.synced node_modules/.bin/cdktf
-	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) npx cdktf synth
+	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf synth

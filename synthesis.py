@@ -107,10 +107,11 @@ def synthesize(
 
 
 def merge_outputs(sources: Sequence[Path], outdir: Path) -> list[str]:
-    """Moves each source's stacks into `outdir` and merges their manifests into `outdir`'s."""
+    """Moves each source's stacks into `outdir` and writes one manifest listing exactly them, as a
+    single cdktf App would. Other environments' stack folders stay (plain `terraform` may use them)."""
     outdir.mkdir(parents=True, exist_ok=True)
     manifest_path = outdir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"stacks": {}}
+    manifest: dict = {"stacks": {}}
     written = []
     for source in sources:
         part = json.loads((source / "manifest.json").read_text())

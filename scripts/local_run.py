@@ -150,6 +150,8 @@ def main() -> int:
             run_steps(report, config, stack_dir, work_dir, endpoint)
     except subprocess.CalledProcessError as error:
         failed = _describe(error)
+    except ToolMissing as error:
+        failed = str(error)
     except Exception as error:
         failed = f"{type(error).__name__}: {error}"
     print("==> emulator stopped")

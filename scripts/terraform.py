@@ -75,4 +75,22 @@ def init(stack_dir: Path, *, backend: bool = True, extra_env: dict[str, str] | N
     mirror = plugin_dir()
     if mirror is not None:
         args.append(f"-plugin-dir={mirror}")
-    run(stack_dir, *args, extra_env=extra_env)
+    try:
+        run(stack_dir, *args, extra_env=extra_env)
+    except subprocess.CalledProcessError as error:
+        if "provider" not in (error.stderr or ""):
+            raise
+        where = f"the local mirror {mirror}" if mirror else "the Terraform registry"
+        raise ToolMissing(
+            f"terraform could not install the providers of {stack_dir.name} from {where}: point TAP_TF_PLUGIN_DIR "
+            "at a mirror holding them (registry.terraform.io/hashicorp/<name>/<version>/<os_arch>/), or allow access "
+            f"to registry.terraform.io. Terraform said: {first_error(error.stderr or '')}"
+        ) from None
+
+
+def first_error(output: str) -> str:
+    """Terraform's first `Error:` line, without its box drawing."""
+    for line in output.splitlines():
+        if "Error:" in line:
+            return line.strip(" │╷╵").strip()
+    return output.strip().splitlines()[-1] if output.strip() else "(no output)"

@@ -37,3 +37,8 @@ def test_tap_writes_both_stacks_and_keeps_initialized_working_directories(tmp_pa
     assert second.returncode == 0, second.stderr
     assert (initialized / "marker").read_text() == "providers"
     assert not list(outdir.parent.glob(".synth-*")), "staging directories must not be left behind"
+
+    third = synth("dev", outdir)
+    assert third.returncode == 0, third.stderr
+    assert set(json.loads((outdir / "manifest.json").read_text())["stacks"]) == {"tap-platform-dev", "tap-workloads-dev"}
+    assert (outdir / "stacks" / "tap-platform-local" / "cdk.tf.json").is_file()

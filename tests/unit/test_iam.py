@@ -101,3 +101,11 @@ def test_alb_controller_policy_is_the_pinned_published_one(env: Synthesized) -> 
     assert [sorted(s["actions"]) for s in statements] == [sorted(s["Action"]) for s in published["policy"]["Statement"]]
     (release,) = [r for r in env.resources("workloads", "helm_release").values() if r["chart"] == "aws-load-balancer-controller"]
     assert release["version"] == published["chart_version"]
+
+
+def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> None:
+    groups = env.resources("platform", "aws_cloudwatch_log_group")
+    assert len(groups) == 2 + len(env.config.services)  # control plane, flow logs, one per service
+    for name, group in groups.items():
+        assert group["retention_in_days"] == env.config.log_retention_days, name
+        assert group["kms_key_id"] == "${aws_kms_key.encryption_platform_data_key.arn}", name

@@ -106,7 +106,12 @@ def test_alb_controller_is_pinned_configured_for_fargate_and_uses_the_irsa_accou
     assert settings(release) == {"clusterName": f"{STATE}.cluster_name}}", "vpcId": f"{STATE}.vpc_id}}"}
     assert values["region"] == env.config.region
     assert values["replicaCount"] == 2
+    # Pod Security "restricted" for the controller's pods too: what the chart templates from these values.
     assert values["securityContext"] == RESTRICTED_CONTAINER_SECURITY_CONTEXT
+    assert values["securityContext"]["allowPrivilegeEscalation"] is False
+    assert values["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert values["podSecurityContext"]["runAsNonRoot"] is True
+    assert values["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert "kubernetes_service_account_v1.alb_controller_service_account" in release["depends_on"]
 
 
