@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from config.eks_versions import support_warning
-from config.loader import ConfigError, load_for_synth
+from config.loader import ConfigError, check_all_environments, load_environment
 from config.model import EnvironmentConfig
 from synthesis import SynthFailed, synthesize
 
@@ -28,7 +28,9 @@ DEFAULT_ENVIRONMENT = "dev"
 OUTDIR = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent / "cdktf.out").resolve()
 
 
-def check_service_values(config: EnvironmentConfig) -> None:
+def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
+    """What can be checked while the stacks are synthesized; an error stops both, nothing is written."""
+    check_all_environments()  # every environment file valid, VPC ranges disjoint
     from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
 
     check_all_service_values(config)
@@ -38,13 +40,11 @@ def main(argv: list[str]) -> int:
     environment = argv[1] if len(argv) > 1 else os.environ.get("TAP_ENV", DEFAULT_ENVIRONMENT)
     started = time.perf_counter()
     try:
-        config = load_for_synth(environment)
+        config = load_environment(environment)
         warning = support_warning(config.kubernetes_version, dt.date.today())
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
-        # Service values are checked with the Helm engine while the stacks are synthesized;
-        # a bad values file stops both and nothing is written.
-        stacks = synthesize(config, OUTDIR, while_running=lambda: check_service_values(config))
+        stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -126,15 +126,15 @@ def main() -> int:
     floor = statistics.median(floor_runs)
     synth, synth_mb, _ = median_of(args.runs, [PYTHON, "tap.py", "dev"])
     naive, naive_mb, _ = median_of(args.runs, [PYTHON, "-c", "import sys\n" + NAIVE_SYNTH, "/tmp/tap-bench-naive"])
-    unit, unit_summary = pytest_seconds("-m", "not slow")
-    full, full_summary = pytest_seconds()
+    unit, unit_summary = pytest_seconds("-m", "not slow and not integration")
+    full, full_summary = pytest_seconds("-m", "not integration")
 
     rows = [
         ("import floor (provider modules the app uses, one process)", f"{floor:.1f} s", ""),
         ("synth, both stacks (`python tap.py dev`, parallel processes)", f"{synth:.1f} s", f"{synth_mb} MB peak"),
         ("synth / floor", f"{synth / floor:.2f}", "target <= 1.15"),
         ("naive synth (whole provider packages, one process)", f"{naive:.1f} s", f"{naive_mb} MB peak"),
-        ("unit tier (`pytest -m 'not slow'`)", f"{unit:.1f} s", unit_summary),
+        ("unit tier (`make test-unit`)", f"{unit:.1f} s", unit_summary),
         ("full suite (`make test`)", f"{full:.1f} s", full_summary),
     ]
     if args.emulator:

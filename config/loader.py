@@ -59,10 +59,9 @@ def load_environment(
     return config
 
 
-def load_for_synth(name: str, **dirs: Path) -> EnvironmentConfig:
-    """Environment `name`, after checking every environment (their VPC ranges must be disjoint)."""
-    load_environment(name, **dirs)  # an unknown or broken `name` is reported first
-    return load_all_environments(**dirs)[name]
+def check_all_environments(**dirs: Path) -> None:
+    """Every environment file is valid and their VPC ranges are disjoint."""
+    load_all_environments(**dirs)
 
 
 def load_all_environments(*, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR) -> dict[str, EnvironmentConfig]:
