@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from config.eks_versions import support_warning
-from config.loader import ConfigError, check_all_environments, load_environment
+from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 from synthesis import SynthFailed, synthesize
 
@@ -30,7 +30,7 @@ OUTDIR = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent 
 
 def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
     """What can be checked while the stacks are synthesized; an error stops both, nothing is written."""
-    check_all_environments()  # every environment file valid, VPC ranges disjoint
+    load_all_environments()  # every environment file valid, VPC ranges disjoint
     from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
 
     check_all_service_values(config)

@@ -59,11 +59,6 @@ def load_environment(
     return config
 
 
-def check_all_environments(**dirs: Path) -> None:
-    """Every environment file is valid and their VPC ranges are disjoint."""
-    load_all_environments(**dirs)
-
-
 def load_all_environments(*, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR) -> dict[str, EnvironmentConfig]:
     """Every environment, checked against each other: their VPCs must not overlap (they may be peered)."""
     configs = {

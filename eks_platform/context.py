@@ -22,5 +22,6 @@ class AwsContext:
         partition = DataAwsPartition(scope, "partition")
         return cls(partition=partition.partition, account_id=identity.account_id, region=region, caller_arn=identity.arn)
 
-    def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
-        return f"arn:{self.partition}:{service}:{self.region if region else ''}:{self.account_id if account else ''}:{resource}"
+    def arn(self, service: str, resource: str) -> str:
+        """The ARN of a regional resource of this account."""
+        return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"
