@@ -7,6 +7,7 @@ no provider bindings, so the workloads stack never loads the AWS ones.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -32,3 +33,9 @@ class PlatformOutputs:
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
+
+    @classmethod
+    def kinds(cls) -> dict[str, type]:
+        """Each output's shape: str, list (of str) or Mapping (service name -> str)."""
+        hints = typing.get_type_hints(cls)
+        return {name: typing.get_origin(hints[name]) or hints[name] for name in cls.names()}

@@ -90,11 +90,12 @@ def emulator(log_path: Path) -> Iterator[str]:
             process.wait()
 
 
-def leftovers(endpoint: str, cluster_name: str) -> list[str]:
+def leftovers(endpoint: str, config: EnvironmentConfig) -> list[str]:
     """Resources of this platform still in the emulator (KMS keys pending deletion are gone, as on AWS)."""
     import boto3
 
-    session = boto3.session.Session(region_name=load_environment(ENVIRONMENT).region, **_boto_credentials())
+    cluster_name = config.cluster_name
+    session = boto3.session.Session(region_name=config.region, **_boto_credentials())
 
     def client(service: str):
         return session.client(service, endpoint_url=endpoint)
@@ -207,7 +208,7 @@ def run_steps(report: Report, config: EnvironmentConfig, stack_dir: Path, work_d
         if applied or (work_dir / "platform.tfstate").exists():
             with report.step("terraform destroy") as notes:
                 terraform.run(stack_dir, "destroy", "-auto-approve", "-input=false", "-no-color", extra_env=env)
-                remaining = leftovers(endpoint, config.cluster_name)
+                remaining = leftovers(endpoint, config)
                 if remaining:
                     raise RuntimeError(f"left behind after destroy: {', '.join(remaining)}")
                 notes.append("nothing of ours left in the emulator")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from cdktf import Fn, Token
@@ -40,15 +41,8 @@ def platform_outputs_from_state(scope: Construct, config: EnvironmentConfig) -> 
     def mapping(name: str) -> dict[str, str]:
         return {service: Token.as_string(Fn.lookup(state.get(name), service)) for service in config.services}
 
-    values: dict[str, object] = {}
-    for name in PlatformOutputs.names():
-        if name in {"service_role_arns", "repository_urls", "secret_arns", "workload_log_groups"}:
-            values[name] = mapping(name)
-        elif name.endswith("_ids"):
-            values[name] = state.get_list(name)
-        else:
-            values[name] = state.get_string(name)
-    return PlatformOutputs(**values)  # type: ignore[arg-type]
+    read = {str: state.get_string, list: state.get_list, Mapping: mapping}
+    return PlatformOutputs(**{name: read[kind](name) for name, kind in PlatformOutputs.kinds().items()})
 
 
 class WorkloadsStack(ReadableStack):
