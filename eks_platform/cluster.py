@@ -43,8 +43,10 @@ class Cluster(Construct):
         subnet_ids: Sequence[str],
         secrets_key: KmsKey,
         log_group: CloudwatchLogGroup,
+        admin_arns: Sequence[str] = (),
         access_api: bool = True,
     ) -> None:
+        """`access_api=False` (an emulator without the EKS access API) leaves out the access config and entries."""
         super().__init__(scope, id_)
         trust = policy_document(
             self, "cluster_trust", [Statement(actions=["sts:AssumeRole", "sts:TagSession"], principals={"Service": ["eks.amazonaws.com"]})]
@@ -86,6 +88,8 @@ class Cluster(Construct):
             depends_on=[log_group, managed, key_grant],
         )
 
+        if access_api:
+            self._grant_admins(aws, admin_arns)
         if endpoint.public:
             reason = f"public access is limited to {', '.join(endpoint.public_cidrs)} (endpoint.public_cidrs); the private endpoint is on"
             skip_checks(self.cluster, {"CKV_AWS_39": reason, "CKV_AWS_38": reason})
@@ -99,7 +103,7 @@ class Cluster(Construct):
         """The issuer without its scheme: the prefix of IRSA condition keys."""
         return Fn.replace(self.oidc_issuer_url, "https://", "")
 
-    def grant_admins(self, aws: AwsContext, extra_admin_arns: Sequence[str]) -> None:
+    def _grant_admins(self, aws: AwsContext, extra_admin_arns: Sequence[str]) -> None:
         """Cluster-admin access entries for the deploying principal and the configured admins.
 
         Fargate needs no entry here: EKS adds the pod execution role's entry itself when a

@@ -59,10 +59,9 @@ class PlatformStack(ReadableStack):
             subnet_ids=network.private_subnet_ids,
             secrets_key=keys.cluster_secrets,
             log_group=logs.control_plane,
+            admin_arns=config.cluster_admin_arns,
             access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
         )
-        if not config.omits(EmulatorFeature.EKS_ACCESS_API):
-            cluster.grant_admins(aws, config.cluster_admin_arns)
         fargate = FargateProfiles(
             self,
             "fargate",
