@@ -18,10 +18,10 @@ from pathlib import Path
 # README records the Node requirement once instead.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
-from synthesis import SynthFailed, synthesize
 
 DEFAULT_ENVIRONMENT = "dev"
 # The cdktf CLI tells the app where to write through CDKTF_OUTDIR; plain `python tap.py` uses cdktf.out/.

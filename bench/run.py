@@ -36,7 +36,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith("cdktf_cdktf_prov
 IMPORT_FLOOR = """
 import json, sys, time
 started = time.perf_counter()
-import provider_bindings
+from app_support import provider_bindings
 provider_bindings.install_all()
 import importlib, cdktf
 for name in json.loads(sys.argv[1]):

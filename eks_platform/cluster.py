@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from checkov_skips import skip_checks
+from app_support.checkov_skips import skip_checks
 from config.model import EndpointAccess
 from eks_platform.context import AwsContext
 from eks_platform.policy import Statement, policy_document

@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from checkov_skips import skip_checks
+from app_support.checkov_skips import skip_checks
 from eks_platform.context import AwsContext
 from eks_platform.policy import Condition, Statement, policy_document
 

@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from checkov_skips import skip_checks
+from app_support.checkov_skips import skip_checks
 from eks_platform.alb_controller_policy import pinned
 from eks_platform.policy import Condition, Statement, policy_document, statements_from_json
 

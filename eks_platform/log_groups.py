@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
-from checkov_skips import skip_checks
+from app_support.checkov_skips import skip_checks
 from config.model import PROTECTED_LOG_RETENTION_DAYS
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from constructs import Construct
 
-from checkov_skips import skip_checks
+from app_support.checkov_skips import skip_checks
 
 ROTATION_REASON = (
     "rotation needs a rotation function for the kind of secret (database, API key); "

@@ -6,6 +6,9 @@ from cdktf import TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import Construct
 
+from app_support.readable_stack import ReadableStack
+from app_support.stack_names import platform_stack_name
+from app_support.terraform_state import configure_backend
 from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig
 from eks_platform.addons import Addons
 from eks_platform.cluster import Cluster
@@ -19,9 +22,6 @@ from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.secrets import ServiceSecrets
 from eks_platform.service_policies import service_statements
-from readable_stack import ReadableStack
-from stack_names import platform_stack_name
-from terraform_state import configure_backend
 
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"

@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app_support.stack_names import platform_stack_name
 from config.loader import load_environment
 from config.model import EnvironmentConfig
 from scripts import terraform
 from scripts.terraform import REPO_ROOT, STACKS_DIR, ToolMissing
-from stack_names import platform_stack_name
 
 ENVIRONMENT = "local"
 VENV_BIN = Path(sys.executable).parent

@@ -7,7 +7,7 @@ checks and zero parse errors; a scan that finds nothing to check fails too.
 
 Suppressions: Kubernetes objects carry checkov's own `checkov.io/skipN` annotations, which
 checkov applies. Terraform JSON carries `checkov:skip=ID: reason` in a `//` comment of the
-block (see checkov_skips.py), which checkov's terraform_json runner ignores; this gate
+block (see app_support/checkov_skips.py), which checkov's terraform_json runner ignores; this gate
 applies them, and counts them as skipped.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checkov_skips import skips_in
+from app_support.checkov_skips import skips_in
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKOV = REPO_ROOT / ".tools" / "checkov" / "bin" / "checkov"

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app_support.stack_names import platform_stack_name, workloads_stack_name
 from scripts import terraform
 from scripts.terraform import STACKS_DIR, ToolMissing
-from stack_names import platform_stack_name, workloads_stack_name
 
 WORKLOADS_PROVIDERS = {"kubernetes": "2.38.0", "helm": "3.1.1"}
 

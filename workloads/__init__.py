@@ -1,6 +1,6 @@
 """The workloads layer: what makes the cluster usable, installed with the Kubernetes and Helm providers."""
 
-import provider_bindings
+from app_support import provider_bindings
 
 provider_bindings.install("cdktf_cdktf_provider_kubernetes")
 provider_bindings.install("cdktf_cdktf_provider_helm")

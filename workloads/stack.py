@@ -14,12 +14,12 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, Kuberne
 from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1, ServiceAccountV1Metadata
 from constructs import Construct
 
+from app_support.readable_stack import ReadableStack
+from app_support.stack_names import workloads_stack_name
+from app_support.terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backend, platform_state
 from config.loader import REPO_ROOT, SERVICES_DIR
 from config.model import EnvironmentConfig
 from eks_platform.outputs import PlatformOutputs
-from readable_stack import ReadableStack
-from stack_names import workloads_stack_name
-from terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backend, platform_state
 from workloads.alb_controller import AlbController
 from workloads.fargate_logging import FargateLogging
 from workloads.service_chart import CHART_DIR, IMAGE_REPOSITORY, check_all_service_values, static_values

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checkov_skips import COMMENT_KEY, FIELD, skips_in
+from app_support.checkov_skips import COMMENT_KEY, FIELD, skips_in
 from scripts.policy_gate import CHECKOV, gate, problems
 from tests.conftest import Synthesized
 

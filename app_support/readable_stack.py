@@ -16,7 +16,7 @@ from typing import Any
 from cdktf import TerraformElement, TerraformStack
 from constructs import Construct
 
-from checkov_skips import COMMENT_KEY, FIELD
+from app_support.checkov_skips import COMMENT_KEY, FIELD
 
 
 class ReadableStack(TerraformStack):
