@@ -41,6 +41,8 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     try:
         config = load_environment(environment)
+        if OUTDIR.exists() and not OUTDIR.is_dir():
+            raise ConfigError(f"{OUTDIR.name}: exists and is not a directory; remove it (the stacks are written into {OUTDIR.name}/)")
         warning = support_warning(config.kubernetes_version, dt.date.today())
         if warning:
             print(f"warning: {warning}", file=sys.stderr)

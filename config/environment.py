@@ -5,48 +5,55 @@ Objects are frozen: a construct receives its slice and cannot change what anothe
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from config.emulator import EmulatorConfig, EmulatorFeature
 from config.fargate import FargateProfileConfig, FargateSelector
-from config.network import EndpointAccess, NatStrategy, VpcConfig
+from config.network import PROTECTED_MAX_ADDRESSES, EndpointAccess, NatStrategy, VpcConfig
+from config.reserved import MAX_PER_RESOURCE_TAGS, PER_RESOURCE_TAG_KEYS, PER_RESOURCE_TAG_PREFIXES, PLATFORM_TAG_KEYS
 from config.rules import (
-    AWS_REGION,
+    AWS_MAX_TAGS_PER_RESOURCE,
+    ECR_REPOSITORY_NAME_MAX,
     IAM_PRINCIPAL_ARN,
     IAM_ROLE_NAME_MAX,
     LOG_RETENTION_DAYS,
     PROTECTED_LOG_RETENTION_DAYS,
     Frozen,
+    aws_region,
     dns_label,
+    s3_bucket_name,
+    tag,
 )
 from config.service import ServiceConfig
 from config.state import LocalBackend, S3Backend
 
+# The one environment whose provider points at the AWS emulator (`make local`).
+EMULATED_ENVIRONMENT = "local"
+
 
 class EcrConfig(Frozen):
-    keep_last_images: Annotated[int, Field(ge=1, le=1000)] = 30
-    force_delete: bool = False
+    keep_last_images: Annotated[StrictInt, Field(ge=1, le=1000)] = 30
+    force_delete: StrictBool = False
 
 
 class EnvironmentConfig(Frozen):
     name: str
-    protected: bool
+    protected: StrictBool
     region: str
     suffix: str
     kubernetes_version: str = "1.29"
     vpc: VpcConfig
     endpoint: EndpointAccess = EndpointAccess()
-    log_retention_days: int
-    flow_logs: bool = True
+    log_retention_days: StrictInt
+    flow_logs: StrictBool = True
     tags: Mapping[str, str] = Field(default_factory=dict)
     fargate_profiles: Mapping[str, FargateProfileConfig]
     ecr: EcrConfig = EcrConfig()
-    secret_recovery_window_days: int
+    secret_recovery_window_days: StrictInt
     data_bucket: str
     cluster_admin_arns: tuple[str, ...] = ()
     backend: S3Backend | LocalBackend = Field(discriminator="kind")
@@ -56,11 +63,24 @@ class EnvironmentConfig(Frozen):
     _name = field_validator("name")(lambda v: dns_label(v, max_length=16))
     _suffix = field_validator("suffix")(lambda v: dns_label(v, max_length=12))
 
-    @field_validator("region")
+    _region = field_validator("region")(lambda v: aws_region(v))
+    _data_bucket = field_validator("data_bucket")(lambda v: s3_bucket_name(v))
+
+    @field_validator("tags")
     @classmethod
-    def _region(cls, value: str) -> str:
-        if not AWS_REGION.match(value):
-            raise ValueError(f"{value!r} is not an AWS region name like 'eu-west-1'")
+    def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        """AWS's tag rules, and nothing that replaces what the platform tags itself."""
+        budget = AWS_MAX_TAGS_PER_RESOURCE - len(PLATFORM_TAG_KEYS) - MAX_PER_RESOURCE_TAGS
+        if len(value) > budget:
+            raise ValueError(
+                f"at most {budget} tags: AWS allows {AWS_MAX_TAGS_PER_RESOURCE} per resource, the platform adds "
+                f"{len(PLATFORM_TAG_KEYS)} everywhere and up to {MAX_PER_RESOURCE_TAGS} per resource; got {len(value)}"
+            )
+        for key, item in value.items():
+            tag(key, item)
+            if key in PLATFORM_TAG_KEYS or key in PER_RESOURCE_TAG_KEYS or key.startswith(PER_RESOURCE_TAG_PREFIXES):
+                owned = ", ".join(sorted(PLATFORM_TAG_KEYS | PER_RESOURCE_TAG_KEYS))
+                raise ValueError(f"tag {key!r} is set by the platform ({owned}, kubernetes.io/*) and may not be replaced")
         return value
 
     @field_validator("kubernetes_version")
@@ -88,7 +108,7 @@ class EnvironmentConfig(Frozen):
     @classmethod
     def _admins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for arn in value:
-            if not IAM_PRINCIPAL_ARN.match(arn):
+            if not IAM_PRINCIPAL_ARN.fullmatch(arn):
                 raise ValueError(f"{arn!r} is not an IAM role or user ARN")
         return value
 
@@ -107,8 +127,11 @@ class EnvironmentConfig(Frozen):
             return self
         if self.vpc.nat is not NatStrategy.PER_AZ:
             raise ValueError("vpc.nat: a protected environment needs one NAT gateway per AZ ('per_az')")
-        if any(ipaddress.ip_network(c).prefixlen == 0 for c in self.endpoint.public_cidrs):
-            raise ValueError("endpoint.public_cidrs: a protected environment must not open the API endpoint to the whole internet")
+        if self.endpoint.public_addresses > PROTECTED_MAX_ADDRESSES:
+            raise ValueError(
+                f"endpoint.public_cidrs: a protected environment opens the API endpoint to at most {PROTECTED_MAX_ADDRESSES} addresses "
+                f"in total; this list opens {self.endpoint.public_addresses}"
+            )
         if self.log_retention_days < PROTECTED_LOG_RETENTION_DAYS:
             raise ValueError(
                 f"log_retention_days: a protected environment keeps logs at least {PROTECTED_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1)"
@@ -122,14 +145,25 @@ class EnvironmentConfig(Frozen):
         return self
 
     @model_validator(mode="after")
+    def _fits_its_region(self) -> EnvironmentConfig:
+        self.vpc.check_zones_in(self.region)
+        if self.emulator is not None and self.name != EMULATED_ENVIRONMENT:
+            raise ValueError(f"emulator: only the {EMULATED_ENVIRONMENT!r} environment deploys to the emulator; remove this block")
+        return self
+
+    @model_validator(mode="after")
     def _services_fit_the_platform(self) -> EnvironmentConfig:
-        namespaces: dict[str, str] = {}
+        claimed: dict[tuple[str, str], str] = {}
         for name, service in self.services.items():
             if service.name != name:
                 raise ValueError(f"services.{name}: the map key and the service name differ ({service.name!r})")
-            if service.namespace in namespaces:
-                raise ValueError(f"services.{name}.namespace: {service.namespace!r} is already used by {namespaces[service.namespace]!r}")
-            namespaces[service.namespace] = name
+            for field, value in (("namespace", service.namespace), ("repository", service.repository)):
+                if (field, value) in claimed:
+                    raise ValueError(f"services.{name}.{field}: {value!r} is already used by {claimed[field, value]!r}")
+                claimed[field, value] = name
+            ecr_name = f"{self.repository_prefix}/{service.repository}"
+            if len(ecr_name) > ECR_REPOSITORY_NAME_MAX:
+                raise ValueError(f"services.{name}.repository: the ECR name {ecr_name!r} would exceed {ECR_REPOSITORY_NAME_MAX} characters")
             if len(self.service_role_name(name)) > IAM_ROLE_NAME_MAX:
                 raise ValueError(
                     f"services.{name}: its IAM role name {self.service_role_name(name)!r} would exceed "

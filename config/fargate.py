@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from pydantic import Field, field_validator
 
-from config.rules import Frozen, dns_label
+from config.rules import FARGATE_SELECTOR_LABELS_MAX, Frozen, dns_label, labels
 
 
 class FargateSelector(Frozen):
@@ -14,6 +14,7 @@ class FargateSelector(Frozen):
     labels: Mapping[str, str] = Field(default_factory=dict)
 
     _namespace = field_validator("namespace")(lambda v: dns_label(v))
+    _labels = field_validator("labels")(lambda v: labels(v, max_count=FARGATE_SELECTOR_LABELS_MAX))
 
 
 class FargateProfileConfig(Frozen):

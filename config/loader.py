@@ -1,34 +1,41 @@
 """Loads an environment's configuration and its services from the repository's files.
 
-Every failure is a `ConfigError` whose message is one line: the file, the field and the rule.
+Every file is read through `config.user_files` (size cap, UTF-8, no aliases or duplicate keys,
+confined to the repository). Every failure is a `ConfigError` whose message is one line: the
+file, the field and the rule.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from config.eks_versions import support_windows
+from config.errors import ConfigError
 from config.model import EnvironmentConfig, ServiceConfig
+from config.user_files import REPO_ROOT, display, read_user_yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS_DIR = REPO_ROOT / "config" / "environments"
 SERVICES_DIR = REPO_ROOT / "services"
 SERVICE_FILE = "service.yaml"
 BASE_VALUES_FILE = "values.yaml"
 
-
-class ConfigError(Exception):
-    """Bad input from a configuration or values file. The message is meant for the user as is."""
+__all__ = ["REPO_ROOT", "ConfigError", "load_all_environments", "load_environment", "values_files"]
 
 
 def environment_names(environments_dir: Path = ENVIRONMENTS_DIR) -> list[str]:
     return sorted(path.stem for path in environments_dir.glob("*.yaml"))
+
+
+def read_yaml(path: Path, top: Path) -> dict[str, Any]:
+    """A user file's top-level mapping. A symlink may point anywhere in the repository; for a
+    directory `top` outside the repository (tests load copies), anywhere inside `top`."""
+    absolute = top.absolute()
+    return read_user_yaml(path, REPO_ROOT if absolute.is_relative_to(REPO_ROOT) else absolute)
 
 
 def load_environment(
@@ -42,15 +49,19 @@ def load_environment(
     if name not in known:
         raise ConfigError(f"unknown environment {name!r}: choose one of {', '.join(known)} (files in {display_path(environments_dir)}/)")
     path = environments_dir / f"{name}.yaml"
-    raw = _read_yaml(path)
+    raw = read_yaml(path, environments_dir)
     if raw.get("name", name) != name:
         raise ConfigError(f"{display_path(path)}: name: must match the file name ({name!r}), got {raw.get('name')!r}")
     raw["name"] = name
-    raw["services"] = {service.name: service for service in load_services(name, services_dir)}
+    raw["services"] = {service.name: service for service in load_services(name, services_dir, environments=known)}
     try:
         config = EnvironmentConfig.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(f"{display_path(path)}: {_describe(error)}") from None
+        described = _describe(error)
+        # A rule across services (a namespace used twice) is about the service's own file.
+        service = re.match(r"services\.([a-z0-9-]+)[.:]", described)
+        where = services_dir / service.group(1) / SERVICE_FILE if service else path
+        raise ConfigError(f"{display_path(where)}: {described}") from None
     if config.kubernetes_version not in support_windows():
         raise ConfigError(
             f"{display_path(path)}: kubernetes_version: {config.kubernetes_version!r} is not in the EKS release table "
@@ -80,16 +91,17 @@ def check_vpcs_do_not_overlap(configs: Mapping[str, EnvironmentConfig], environm
                 )
 
 
-def load_services(environment: str, services_dir: Path = SERVICES_DIR) -> list[ServiceConfig]:
-    """Each folder of `services_dir` with a service.yaml is a service; its values merge base then environment."""
+def load_services(environment: str, services_dir: Path = SERVICES_DIR, *, environments: Sequence[str] | None = None) -> list[ServiceConfig]:
+    """Each folder of `services_dir` is a service; its values merge base then environment."""
+    known = list(environments) if environments is not None else environment_names()
     services = []
-    for folder in sorted(p for p in services_dir.iterdir() if (p / SERVICE_FILE).is_file()):
+    for folder in service_folders(services_dir, known):
         path = folder / SERVICE_FILE
-        raw = _read_yaml(path)
+        raw = read_yaml(path, services_dir)
         raw.setdefault("name", folder.name)
         if raw["name"] != folder.name:
             raise ConfigError(f"{display_path(path)}: name: must match the folder name ({folder.name!r})")
-        raw["values"] = merged_values(folder, environment)
+        raw["values"] = merged_values(folder, environment, services_dir)
         try:
             services.append(ServiceConfig.model_validate(raw))
         except ValidationError as error:
@@ -97,16 +109,39 @@ def load_services(environment: str, services_dir: Path = SERVICES_DIR) -> list[S
     return services
 
 
+def expected_file_names(environments: Sequence[str]) -> list[str]:
+    return [SERVICE_FILE, BASE_VALUES_FILE, *(f"values-{env}.yaml" for env in environments)]
+
+
+def service_folders(services_dir: Path, environments: Sequence[str]) -> list[Path]:
+    """The service folders, each holding exactly the files the platform reads: a misspelled or
+    stray file would be ignored silently, so it is refused, naming the files expected."""
+    folders = []
+    for entry in sorted(services_dir.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir() or entry.is_symlink():
+            raise ConfigError(f"{display(entry)}: only service folders belong in {display(services_dir)}/ (not a file or symlink)")
+        expected = expected_file_names(environments)
+        for item in sorted(entry.iterdir()):
+            if item.name not in expected:
+                raise ConfigError(f"{display(item)}: unexpected file; a service folder holds only {', '.join(expected)}")
+        if not (entry / SERVICE_FILE).exists() and not (entry / SERVICE_FILE).is_symlink():
+            raise ConfigError(f"{display(entry / SERVICE_FILE)}: missing; every folder in {display(services_dir)}/ is a service")
+        folders.append(entry)
+    return folders
+
+
 def values_files(service_dir: Path, environment: str) -> list[Path]:
     """The values files of a service for one environment, in the order Helm would merge them."""
     candidates = [service_dir / BASE_VALUES_FILE, service_dir / f"values-{environment}.yaml"]
-    return [path for path in candidates if path.is_file()]
+    return [path for path in candidates if path.exists() or path.is_symlink()]
 
 
-def merged_values(service_dir: Path, environment: str) -> dict[str, Any]:
+def merged_values(service_dir: Path, environment: str, services_dir: Path = SERVICES_DIR) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for path in values_files(service_dir, environment):
-        merged = deep_merge(merged, _read_yaml(path))
+        merged = deep_merge(merged, read_yaml(path, services_dir))
     return merged
 
 
@@ -121,18 +156,6 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return result
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{display_path(path)}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{display_path(path)}: must be a YAML mapping at the top level")
-    return data
-
-
 def _describe(error: ValidationError) -> str:
     """The first problem as 'field.path: rule'. Model-level rules name their own field."""
     first = error.errors()[0]
@@ -142,15 +165,13 @@ def _describe(error: ValidationError) -> str:
         message = "unknown field (check its spelling against the README's configuration reference)"
     elif first["type"] == "missing":
         message = "required field is missing"
-    nested = re.match(r"^([a-z_][a-z0-9_.]*): (.*)$", message)
+    nested = re.fullmatch(r"([a-z_][a-z0-9_.]*): (.*)", message, flags=re.DOTALL)
     if nested:
         location = f"{location}.{nested.group(1)}" if location else nested.group(1)
         message = nested.group(2)
-    return f"{location}: {message}" if location else message
+    described = f"{location}: {message}" if location else message
+    return " ".join(described.split("\n"))
 
 
 def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
+    return display(path)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from pydantic import Field, field_validator, model_validator
 
-from config.rules import ECR_REPOSITORY, HELM_RELEASE_NAME_MAX, Frozen, dns_label, dns_subdomain
+from config.reserved import PLATFORM_ROLE_SUFFIXES, RESERVED_NAMESPACES, reserved_namespace
+from config.rules import ECR_REPOSITORY, HELM_RELEASE_NAME_MAX, Frozen, dns_label, dns_subdomain, relative_key
 
 
 class Permissions(Frozen):
@@ -27,6 +28,16 @@ class Permissions(Frozen):
         for name in value:
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}", name) or "*" in name:
                 raise ValueError(f"{name!r} must be a plain resource name (letters, digits, '.', '_', '-', '/'; no wildcards)")
+        return value
+
+    @field_validator("s3_prefixes")
+    @classmethod
+    def _prefixes_end_at_a_boundary(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """The policy grants `<prefix>*`: without a trailing '/', `reports` would also grant `reports-secret/`."""
+        for prefix in value:
+            if not prefix.endswith("/"):
+                raise ValueError(f"{prefix!r} must end with '/' so it cannot grant sibling prefixes ({prefix}-other/ ...)")
+            relative_key(prefix[:-1], what="S3 prefix")
         return value
 
 
@@ -51,12 +62,20 @@ class ServiceConfig(Frozen):
     @field_validator("repository")
     @classmethod
     def _repository(cls, value: str) -> str:
-        if len(value) > 200 or not ECR_REPOSITORY.match(value):
+        if len(value) > 200 or not ECR_REPOSITORY.fullmatch(value):
             raise ValueError(f"{value!r} is not a valid ECR repository name (lower-case, digits, '._-/' separators)")
         return value
 
     @model_validator(mode="after")
-    def _not_a_system_namespace(self) -> ServiceConfig:
-        if self.namespace in {"kube-system", "kube-public", "kube-node-lease", "default", "aws-observability"}:
-            raise ValueError(f"namespace: {self.namespace!r} is reserved; a service gets a namespace of its own")
+    def _not_a_platform_name(self) -> ServiceConfig:
+        if reserved_namespace(self.namespace):
+            raise ValueError(
+                f"namespace: {self.namespace!r} is reserved for the platform or Kubernetes "
+                f"({', '.join(sorted(RESERVED_NAMESPACES))}, kube-*); a service gets a namespace of its own"
+            )
+        if self.name in PLATFORM_ROLE_SUFFIXES:
+            raise ValueError(
+                f"name: {self.name!r} is reserved: its IAM role would be the platform's own <cluster>-{self.name} role "
+                f"(reserved: {', '.join(sorted(PLATFORM_ROLE_SUFFIXES))})"
+            )
         return self

@@ -19,7 +19,7 @@ import yaml
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from config.loader import SERVICES_DIR, environment_names, load_environment
+from config.loader import SERVICES_DIR, ConfigError, environment_names, load_environment
 from config.model import EnvironmentConfig
 from workloads.service_chart import check_service_values
 
@@ -58,9 +58,19 @@ def synthesize(config: EnvironmentConfig, outdir: Path, services_dir: Path = SER
     return Synthesized(config, read(platform), read(workloads), outdir)
 
 
+def stop_on_bad_input(error: ConfigError) -> None:
+    """A bad configuration or values file stops the whole session with its one line, not a
+    traceback repeated by every test that uses the fixture."""
+    pytest.exit(f"error: {error}", returncode=2)
+
+
 @pytest.fixture(scope="session")
 def configs() -> dict[str, EnvironmentConfig]:
-    return {name: load_environment(name) for name in ENVIRONMENTS}
+    try:
+        return {name: load_environment(name) for name in ENVIRONMENTS}
+    except ConfigError as error:
+        stop_on_bad_input(error)
+        raise
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +110,13 @@ def rendered(configs: dict[str, EnvironmentConfig]) -> dict[tuple[str, str], lis
     result = {}
     for env, config in configs.items():
         for name, service in config.services.items():
-            files = check_service_values(
-                service, environment=env, region=config.region, repository=f"{config.repository_prefix}/{service.repository}"
-            )
+            try:
+                files = check_service_values(
+                    service, environment=env, region=config.region, repository=f"{config.repository_prefix}/{service.repository}"
+                )
+            except ConfigError as error:
+                stop_on_bad_input(error)
+                raise
             result[(env, name)] = [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
     return result
 

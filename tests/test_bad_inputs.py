@@ -1,12 +1,27 @@
 """Every invalid configuration or values file in tests/bad_inputs/ is refused before anything is written.
 
-Each case edits files of a copy of the repository and runs `tap.py` there, as a user would.
+Each case changes files of a copy of the repository and runs `tap.py` there, as a user would.
 The contract: exit status 2, exactly one line on stderr naming the file, the field and the
-rule, no traceback, and no cdktf.out/.
+rule, no traceback, no cdktf.out/ (or the one the case put there, untouched), and an answer
+within the subprocess timeout (a hang or an alias bomb fails the case, not the machine).
+
+A case is a YAML file with `environment`, `expect` (text the error line contains, or a list of
+such texts) and any of
+these changes, applied in this order:
+
+    remove:       [path, ...]             delete a file or folder
+    mkdir:        [path, ...]             a directory where a file is expected
+    write:        {path: text}            the file's whole content, as raw text (duplicate keys, aliases)
+    write_base64: {path: base64}          the file's whole content, as raw bytes (not UTF-8)
+    append:       {path: text}            raw text added at the end of the file
+    grow:         {path: bytes}           a YAML comment appended until the file has this many bytes
+    symlink:      {path: target}          the path becomes a symlink to target (absolute, or relative to it)
+    edit:         {path: patch}           a YAML patch merged into the file (null removes a key)
 """
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 import sys
@@ -20,12 +35,14 @@ from config.loader import deep_merge
 
 CASES_DIR = Path(__file__).with_name("bad_inputs")
 CASES = sorted(CASES_DIR.glob("*.yaml"))
+# Every case is refused in seconds; this bounds a hang (or an expanding alias bomb).
+TIMEOUT_SECONDS = 120
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 20
+    assert len(CASES) >= 70
 
 
 def apply_edit(path: Path, patch: dict[str, Any]) -> None:
@@ -36,15 +53,53 @@ def apply_edit(path: Path, patch: dict[str, Any]) -> None:
     path.write_text(yaml.safe_dump(merged))
 
 
+def _replace(path: Path) -> Path:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def apply_case(spec: dict[str, Any], repo: Path) -> None:
+    for relative in spec.get("remove", []):
+        _replace(repo / relative)
+    for relative in spec.get("mkdir", []):
+        _replace(repo / relative).mkdir()
+    for relative, text in spec.get("write", {}).items():
+        _replace(repo / relative).write_text(text)
+    for relative, encoded in spec.get("write_base64", {}).items():
+        _replace(repo / relative).write_bytes(base64.b64decode(encoded))
+    for relative, text in spec.get("append", {}).items():
+        with (repo / relative).open("a") as stream:
+            stream.write(text)
+    for relative, size in spec.get("grow", {}).items():
+        path = repo / relative
+        missing = size - path.stat().st_size
+        with path.open("a") as stream:
+            stream.write(("#" + "x" * 78 + "\n") * (missing // 80 + 1))
+    for relative, target in spec.get("symlink", {}).items():
+        _replace(repo / relative).symlink_to(target)
+    for relative, patch in spec.get("edit", {}).items():
+        apply_edit(repo / relative, patch)
+
+
+def snapshot(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_bad_input_is_refused_with_one_clear_line(case: Path, repo_copy: Path, tmp_path: Path) -> None:
     spec = yaml.safe_load(case.read_text())
     repo = tmp_path / "repo"
     shutil.copytree(repo_copy, repo, symlinks=True)
-    for relative, patch in spec["edit"].items():
-        apply_edit(repo / relative, patch)
+    apply_case(spec, repo)
+    output_before = snapshot(repo / "cdktf.out")
 
-    result = subprocess.run([sys.executable, "tap.py", spec["environment"]], cwd=repo, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "tap.py", spec["environment"]], cwd=repo, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+    )
 
     lines = result.stderr.strip().splitlines()
     errors = [line for line in lines if not line.startswith("warning: ")]
@@ -52,5 +107,8 @@ def test_bad_input_is_refused_with_one_clear_line(case: Path, repo_copy: Path, t
     assert "Traceback" not in result.stderr
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith("error: ")
-    assert spec["expect"] in errors[0]
-    assert not (repo / "cdktf.out").exists()
+    expected = [spec["expect"]] if isinstance(spec["expect"], str) else spec["expect"]
+    for text in expected:
+        assert text in errors[0]
+    assert snapshot(repo / "cdktf.out") == output_before and not (repo / "cdktf.out").is_dir()
+    assert not list(repo.glob(".synth-*")), "a staging directory was left behind"

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import helm_python as helm
-import yaml
 
-from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, display_path, values_files
+from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, display_path, read_yaml, values_files
 from config.model import EnvironmentConfig, ServiceConfig
+from config.reserved import PLATFORM_OWNED_VALUES
 
 CHART_DIR = REPO_ROOT / "charts" / "service"
 # Stands in for the ECR URL (known only after the platform is applied) while checking values.
@@ -49,13 +49,52 @@ def check_service_values(
 ) -> dict[str, str]:
     """Render `service` for `environment` or raise ConfigError naming the values file and field."""
     url = f"{PLACEHOLDER_REGISTRY.format(region=region)}/{repository}"
+    service_dir = services_dir / service.name
+    check_platform_owned_values(service, service_dir, environment, services_dir)
+    check_regional_arns(service, service_dir, environment, region, services_dir)
     try:
         return render(release_values(service, url), release=service.name, namespace=service.namespace)
     except helm.HelmError as error:
-        field, rule = describe_helm_error(str(error))
-        where = blame(services_dir / service.name, environment, field)
+        values = release_values(service, url)
+        path, rule = describe_helm_error(str(error), values)
+        where = blame(service_dir, environment, path, services_dir)
+        field = ".".join(path).encode("unicode_escape").decode()  # a key with a newline stays on one line
         named = field and not rule.startswith(field)
+        rule = " ".join(rule.split())  # one line, whatever the values contained
         raise ConfigError(f"{where}: {field}: {rule}" if named else f"{where}: {rule}") from None
+
+
+def check_platform_owned_values(service: ServiceConfig, service_dir: Path, environment: str, services_dir: Path = SERVICES_DIR) -> None:
+    """The platform sets these itself; a values file setting them would be overridden without a word."""
+    for field in PLATFORM_OWNED_VALUES:
+        if _lookup(service.values, tuple(field.split("."))) is not None:
+            where = blame(service_dir, environment, tuple(field.split(".")), services_dir)
+            owned = ", ".join(PLATFORM_OWNED_VALUES)
+            raise ConfigError(f"{where}: {field}: is set by the platform and may not be set in a values file (platform-owned: {owned})")
+
+
+# Values that name a regional AWS resource, which must be in the environment's region.
+REGIONAL_ARNS = ("ingress.certificateArn", "ingress.wafAclArn")
+
+
+def check_regional_arns(
+    service: ServiceConfig, service_dir: Path, environment: str, region: str, services_dir: Path = SERVICES_DIR
+) -> None:
+    """An ALB can use only a certificate and web ACL of its own region: AWS refuses others at apply."""
+    for field in REGIONAL_ARNS:
+        arn = _lookup(service.values, tuple(field.split(".")))
+        if isinstance(arn, str) and arn.count(":") >= 5 and arn.split(":")[3] != region:
+            where = blame(service_dir, environment, tuple(field.split(".")), services_dir)
+            raise ConfigError(
+                f"{where}: {field}: {arn.split(':')[3]!r} is not the environment's region {region!r} (an ALB uses only its own region's)"
+            )
+
+
+def _lookup(values: Mapping[str, Any], field: tuple[str, ...]) -> Any:
+    node: Any = values
+    for part in field:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
 
 
 def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> None:
@@ -69,41 +108,61 @@ def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SER
         )
 
 
-def describe_helm_error(message: str) -> tuple[str, str]:
-    """(dotted field, rule) from a Helm schema or template failure."""
+def describe_helm_error(message: str, values: Mapping[str, Any] | None = None) -> tuple[tuple[str, ...], str]:
+    """(field path, rule) from a Helm schema or template failure."""
     schema_lines = re.findall(r"- at '([^']*)': (.+)", message)
     if schema_lines:
         pointer, rule = schema_lines[-1]
-        field = pointer.strip("/").replace("/", ".")
+        field = tuple(part for part in pointer.strip("/").split("/") if part)
+        invalid_name = re.fullmatch(r"invalid propertyName '(.*)'", schema_lines[0][1])
+        if invalid_name:  # the schema library reports no pointer for a bad key: find the map holding it
+            field = _path_of_key(values or {}, invalid_name.group(1)) or field
+            parent = _schema_description(field[:-1])
+            return field, f"invalid key {invalid_name.group(1)!r}; {parent or rule}"
         if rule == "'not' failed" or rule.startswith("validation failed"):
             rule = _schema_description(field) or rule
         if rule.startswith("additional properties"):
+            unknown = re.findall(r"'([^']*)'", rule)
             rule = f"{rule} (unknown field; see charts/service/values.schema.json)"
+            if unknown:  # name the unknown key itself, so blame finds the file that added it
+                return (*field, unknown[0]), rule
         return field, rule
     failed = re.search(r"execution error at \([^)]*\): (.+)", message)
     if failed:
         rule = failed.group(1).strip()
         named = re.match(r"([A-Za-z][\w.]*)[ :]", rule)
-        return (named.group(1) if named and "." in named.group(1) else ""), rule
-    return "", message.strip().splitlines()[0]
+        return (tuple(named.group(1).split(".")) if named and "." in named.group(1) else ()), rule
+    return (), message.strip().splitlines()[0]
 
 
-def blame(service_dir: Path, environment: str, field: str) -> str:
-    """The values file that sets `field` last (environment file first), else the base file."""
+def _path_of_key(values: Mapping[str, Any], quoted: str, prefix: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The path of the first key whose Go-quoted form is `quoted` ('A\\nB' for a key with a newline)."""
+    for key, value in values.items():
+        if str(key) == quoted or str(key).encode("unicode_escape").decode() == quoted:
+            return (*prefix, str(key))
+        if isinstance(value, Mapping):
+            found = _path_of_key(value, quoted, (*prefix, str(key)))
+            if found:
+                return found
+    return None
+
+
+def blame(service_dir: Path, environment: str, field: tuple[str, ...], services_dir: Path = SERVICES_DIR) -> str:
+    """The values file that sets `field` (or, failing that, its nearest parent) last, environment file
+    first; else the base file. A key added only in values-dev.yaml is reported against values-dev.yaml."""
     files = values_files(service_dir, environment)
-    for path in reversed(files):
-        data: Any = yaml.safe_load(path.read_text()) or {}
-        for part in field.split(".") if field else []:
-            data = data.get(part) if isinstance(data, dict) else None
-        if field and data is not None:
-            return display_path(path)
+    documents = [(path, read_yaml(path, services_dir)) for path in files]
+    for depth in range(len(field), 0, -1):
+        for path, document in reversed(documents):
+            if _lookup(document, field[:depth]) is not None:
+                return display_path(path)
     return display_path(files[0] if files else service_dir)
 
 
-def _schema_description(field: str) -> str | None:
+def _schema_description(field: tuple[str, ...]) -> str | None:
     with helm.Chart.load(str(CHART_DIR)) as chart:
         node: Any = chart.schema or {}
-    for part in field.split("."):
+    for part in field:
         node = (node.get("properties") or {}).get(part, {})
     description = node.get("description")
     return f"rejected by the chart schema: {description}" if description else None

@@ -48,7 +48,7 @@ def replaced(node: Any, path: tuple, value: Any) -> Any:
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("props")
     shutil.copytree(SERVICES_DIR, root / "services")
-    (root / "environments").mkdir()
+    shutil.copytree(ENVIRONMENTS_DIR, root / "environments")  # values-<env>.yaml needs its environment
     return root
 
 
@@ -84,7 +84,7 @@ def test_dns_labels_are_accepted_exactly_when_kubernetes_would(name: str) -> Non
         and set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
     )
     if valid:
-        assert dns_label(name) == name and DNS1123_LABEL.match(name)
+        assert dns_label(name) == name and DNS1123_LABEL.fullmatch(name)
     else:
         with pytest.raises(ValueError, match="DNS-1123 label"):
             dns_label(name)

@@ -36,4 +36,34 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if and (not .Values.ingress.certificateArn) (eq .Values.ingress.scheme "internet-facing") .Values.ingress.enabled -}}
 {{- fail "ingress.certificateArn: an internet-facing ingress must serve HTTPS; set an ACM certificate ARN" -}}
 {{- end -}}
+{{- include "service.validateSize" . -}}
+{{- end -}}
+
+{{/* Quantities compared in whole units: CPU in millicores ('0.5' = 500m), memory in MiB (1Gi = 1024Mi).
+     The schema allows only these units, so the comparison is exact. */}}
+{{- define "service.millicores" -}}
+{{- if hasSuffix "m" . -}}{{ trimSuffix "m" . | int }}{{- else -}}{{ mulf (float64 .) 1000 | int }}{{- end -}}
+{{- end -}}
+{{- define "service.mebibytes" -}}
+{{- if hasSuffix "Gi" . -}}{{ mul (trimSuffix "Gi" . | int) 1024 }}{{- else -}}{{ trimSuffix "Mi" . | int }}{{- end -}}
+{{- end -}}
+
+{{/* What Fargate can run: at most 16 vCPU and 120Gi per pod; and a request no larger than its limit. */}}
+{{- define "service.validateSize" -}}
+{{- $r := .Values.resources -}}
+{{- $cpu := include "service.millicores" $r.requests.cpu | int -}}
+{{- $request := include "service.mebibytes" $r.requests.memory | int -}}
+{{- $limit := include "service.mebibytes" $r.limits.memory | int -}}
+{{- if or (gt $cpu 16000) (lt $cpu 1) -}}
+{{- fail (printf "resources.requests.cpu (%s) must be from 1m to 16 (Fargate runs at most 16 vCPU per pod)" $r.requests.cpu) -}}
+{{- end -}}
+{{- if gt $request 122880 -}}
+{{- fail (printf "resources.requests.memory (%s) must be at most 120Gi (Fargate runs at most 120 GiB per pod)" $r.requests.memory) -}}
+{{- end -}}
+{{- if gt $limit 122880 -}}
+{{- fail (printf "resources.limits.memory (%s) must be at most 120Gi (Fargate runs at most 120 GiB per pod)" $r.limits.memory) -}}
+{{- end -}}
+{{- if gt $request $limit -}}
+{{- fail (printf "resources.requests.memory (%s) must not exceed resources.limits.memory (%s)" $r.requests.memory $r.limits.memory) -}}
+{{- end -}}
 {{- end -}}

@@ -1,0 +1,38 @@
+"""Names the platform owns: a service or an environment file may not claim them.
+
+One module, so every part of the platform that creates a name adds it here and the rules in
+config/ refuse it at synth instead of AWS or Kubernetes refusing it at apply (or, worse,
+one object silently replacing another).
+"""
+
+from __future__ import annotations
+
+# IAM roles the platform creates as `<cluster>-<suffix>` (eks_platform: cluster.py, fargate.py,
+# network.py, stack.py). A service's IRSA role is `<cluster>-<service>`, so these service names
+# would collide with them.
+PLATFORM_ROLE_SUFFIXES: frozenset[str] = frozenset({"cluster", "fargate-pods", "vpc-flow-logs", "alb-controller"})
+
+# Namespaces Kubernetes, EKS or this platform use for their own pods (the load balancer
+# controller and CoreDNS in kube-system, Fargate's log router configuration in aws-observability,
+# the CloudWatch and GuardDuty agents if an operator adds them).
+RESERVED_NAMESPACES: frozenset[str] = frozenset({"default", "aws-observability", "amazon-cloudwatch", "amazon-guardduty"})
+RESERVED_NAMESPACE_PREFIXES: tuple[str, ...] = ("kube-",)
+
+# Tags the platform puts on every resource (EnvironmentConfig.all_tags); an environment's
+# `tags` may not replace them. `Name` and `kubernetes.io/...` are set per resource by the
+# constructs and would silently win over a default tag of the same key.
+PLATFORM_TAG_KEYS: frozenset[str] = frozenset({"Project", "Environment", "ManagedBy"})
+PER_RESOURCE_TAG_KEYS: frozenset[str] = frozenset({"Name"})
+PER_RESOURCE_TAG_PREFIXES: tuple[str, ...] = ("kubernetes.io/",)
+# The most tags a construct adds to one resource itself (a subnet: Name, kubernetes.io/role/...,
+# kubernetes.io/cluster/<name>); tests/eks_platform checks the synthesized stacks against it.
+MAX_PER_RESOURCE_TAGS = 3
+
+# Values the platform sets in every release; a values file may not set them (charts/service).
+PLATFORM_OWNED_VALUES: tuple[str, ...] = ("image.repository", "serviceAccount", "nameOverride", "fullnameOverride", "global")
+# Label keys the chart sets itself; podLabels may not set them (the first two are the selector).
+CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/")
+
+
+def reserved_namespace(namespace: str) -> bool:
+    return namespace in RESERVED_NAMESPACES or namespace.startswith(RESERVED_NAMESPACE_PREFIXES)

@@ -1,0 +1,168 @@
+"""Reads a file a user edits, treating it as untrusted input.
+
+Every environment file, service.yaml and values*.yaml goes through `read_user_yaml`: the
+path must be a regular file inside its root (a symlink may not lead out of the repository),
+at most `MAX_FILE_BYTES`, strict UTF-8, YAML without aliases, duplicate keys, deep nesting
+or tags beyond plain data, and a mapping at the top. Each refusal is a `UserFileError`
+whose message is one line: the file, where in it, and the rule.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from config.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# No configuration or values file is anywhere near this; a larger one is a mistake or an attack.
+MAX_FILE_BYTES = 256 * 1024
+# Nesting deeper than this is not configuration (and the parser recurses per level).
+MAX_DEPTH = 32
+
+
+class UserFileError(ConfigError):
+    """A user file that cannot be read as configuration. The message is one line: file, field, rule."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (so no alias bomb can expand), duplicate keys and deep nesting,
+    and keeps dates as the strings Helm would see."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(f"line {event.start_mark.line + 1}", f"YAML aliases (*{event.anchor}) are not allowed; write the value out")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()
+                raise _Refused(f"line {event.start_mark.line + 1}", f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_as_string(self, node: ScalarNode) -> str:
+        return str(node.value)
+
+    def refuse_tag(self, node: Node) -> None:
+        raise _Refused(
+            f"line {node.start_mark.line + 1}", f"YAML tag {node.tag} is not allowed; use plain strings, numbers, lists and maps"
+        )
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_as_string)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _StrictLoader.refuse_tag)
+_StrictLoader.add_constructor(None, _StrictLoader.refuse_tag)
+
+
+class _Refused(Exception):
+    def __init__(self, where: str, rule: str) -> None:
+        super().__init__(f"{where}: {rule}")
+
+
+def _check_mappings(loader: _StrictLoader, node: Node, path: tuple[str, ...] = ()) -> None:
+    """Walks the composed document: every mapping key a plain scalar, and each once (at any depth)."""
+    if isinstance(node, MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(f"line {line}", "YAML merge keys (<<) are not allowed; write the keys out")
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused(f"line {line}", "a mapping key must be a plain scalar")
+            key = loader.construct_object(key_node, deep=True)
+            field = ".".join((*path, str(key)))
+            if key in seen:
+                raise _Refused(field, f"duplicate key (lines {seen[key]} and {line}); each key may appear once")
+            seen[key] = line
+            _check_mappings(loader, value_node, (*path, str(key)))
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_mappings(loader, item, (*path, str(index)))
+
+
+def _parse(text: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_mappings(loader, node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def confined_path(path: Path, root: Path) -> Path:
+    """`path` resolved, if it is a regular file inside `root`; a symlink may point only inside `root`."""
+    resolved_root = root.resolve()
+    try:
+        resolved = path.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError, OSError):
+        raise UserFileError(f"{display(path)}: does not exist or is a broken or looping symlink") from None
+    if not resolved.is_relative_to(resolved_root):
+        where = "the repository" if resolved_root == REPO_ROOT else f"{display(root)}/"
+        raise UserFileError(f"{display(path)}: is a symlink to {resolved}, outside {where}; user files must live in the repository")
+            f"{display(path)}: is a symlink to {resolved}, outside {display(root)}/; user files must live in the repository"
+        )
+    mode = resolved.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise UserFileError(f"{display(path)}: is {kind}; expected a YAML file")
+    return resolved
+
+
+def read_user_yaml(path: Path, root: Path) -> dict[str, Any]:
+    """The top-level mapping of a user file, or UserFileError naming the file and the rule."""
+    resolved = confined_path(path, root)
+    with open(resolved, "rb") as stream:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise UserFileError(f"{display(path)}: is larger than {MAX_FILE_BYTES // 1024} KiB, the limit for a configuration or values file")
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UserFileError(
+            f"{display(path)}: line {line}: not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+        ) from None
+    try:
+        loaded = _parse(text)
+    except _Refused as refused:
+        raise UserFileError(f"{display(path)}: {refused}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = " ".join(str(getattr(error, "problem", None) or error).split())
+        raise UserFileError(f"{display(path)}: {where}not valid YAML: {problem}") from None
+    except RecursionError:
+        raise UserFileError(f"{display(path)}: nesting deeper than {MAX_DEPTH} levels is not allowed") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise UserFileError(f"{display(path)}: must be a YAML mapping at the top level, got a {type(loaded).__name__}")
+    for key in loaded:
+        if not isinstance(key, str):
+            raise UserFileError(f"{display(path)}: {key!r}: top-level keys must be strings")
+    return loaded
+
+
+
+def display(path: Path) -> str:
+    """`path` relative to the repository when inside it (never following a final symlink)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return str(absolute.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
