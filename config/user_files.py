@@ -113,9 +113,7 @@ def confined_path(path: Path, root: Path) -> Path:
         raise UserFileError(f"{display(path)}: does not exist or is a broken or looping symlink") from None
     if not resolved.is_relative_to(resolved_root):
         where = "the repository" if resolved_root == REPO_ROOT else f"{display(root)}/"
-        raise UserFileError(f"{display(path)}: is a symlink to {resolved}, outside {where}; user files must live in the repository")
-            f"{display(path)}: is a symlink to {resolved}, outside {display(root)}/; user files must live in the repository"
-        )
+        raise UserFileError(f"{display(path)}: is a symlink to {resolved}, outside {where}; a user file must live in the repository")
     mode = resolved.stat().st_mode
     if not stat.S_ISREG(mode):
         kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
@@ -156,7 +154,6 @@ def read_user_yaml(path: Path, root: Path) -> dict[str, Any]:
         if not isinstance(key, str):
             raise UserFileError(f"{display(path)}: {key!r}: top-level keys must be strings")
     return loaded
-
 
 
 def display(path: Path) -> str:
