@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from config.rules import Frozen
 
@@ -22,3 +23,10 @@ class EmulatorConfig(Frozen):
 
     endpoint: str = "http://127.0.0.1:5000"
     omit: Mapping[EmulatorFeature, str] = Field(default_factory=dict)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?/?", value):
+            raise ValueError(f"{value!r} must be an http(s) URL of a host and optional port, like 'http://127.0.0.1:5000'")
+        return value

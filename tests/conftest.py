@@ -19,7 +19,7 @@ import yaml
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from config.loader import SERVICES_DIR, ConfigError, environment_names, load_environment
+from config.loader import SERVICES_DIR, ConfigError, environment_names, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 from workloads.service_chart import check_service_values
 
@@ -64,6 +64,15 @@ def stop_on_bad_input(error: ConfigError) -> None:
     pytest.exit(f"error: {error}", returncode=2)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Every environment and service file is valid before any test runs; otherwise the session
+    ends with the loader's one line (file, field, rule)."""
+    try:
+        load_all_environments()
+    except ConfigError as error:
+        stop_on_bad_input(error)
+
+
 @pytest.fixture(scope="session")
 def configs() -> dict[str, EnvironmentConfig]:
     try:
@@ -76,7 +85,11 @@ def configs() -> dict[str, EnvironmentConfig]:
 @pytest.fixture(scope="session")
 def synthesized(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
     root = tmp_path_factory.mktemp("synth")
-    return {name: synthesize(config, root / name) for name, config in configs.items()}
+    try:
+        return {name: synthesize(config, root / name) for name, config in configs.items()}
+    except ConfigError as error:  # a values file the chart refuses
+        stop_on_bad_input(error)
+        raise
 
 
 @pytest.fixture(params=ENVIRONMENTS)
