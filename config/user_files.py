@@ -54,6 +54,12 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_as_string(self, node: ScalarNode) -> str:
         return str(node.value)
 
+    def construct_finite_float(self, node: ScalarNode) -> float:
+        value = self.construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Refused(f"line {node.start_mark.line + 1}", f"{node.value!r} is not a finite number")
+        return value
+
     def refuse_tag(self, node: Node) -> None:
         raise _Refused(
             f"line {node.start_mark.line + 1}", f"YAML tag {node.tag} is not allowed; use plain strings, numbers, lists and maps"
@@ -61,6 +67,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_as_string)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_finite_float)
 for _tag in ("binary", "set", "omap", "pairs"):
     _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _StrictLoader.refuse_tag)
 _StrictLoader.add_constructor(None, _StrictLoader.refuse_tag)
@@ -124,8 +131,11 @@ def confined_path(path: Path, root: Path) -> Path:
 def read_user_yaml(path: Path, root: Path) -> dict[str, Any]:
     """The top-level mapping of a user file, or UserFileError naming the file and the rule."""
     resolved = confined_path(path, root)
-    with open(resolved, "rb") as stream:
-        data = stream.read(MAX_FILE_BYTES + 1)
+    try:
+        with open(resolved, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise UserFileError(f"{display(path)}: cannot be read ({error.strerror})") from None
     if len(data) > MAX_FILE_BYTES:
         raise UserFileError(f"{display(path)}: is larger than {MAX_FILE_BYTES // 1024} KiB, the limit for a configuration or values file")
     try:

@@ -43,6 +43,8 @@ def read(tmp_path: Path, content: str | bytes) -> dict:
         ("a: !!binary aGVsbG8=\n", "YAML tag tag:yaml.org,2002:binary is not allowed"),
         ("a: !custom x\n", "YAML tag !custom is not allowed"),
         ("a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n", f"nesting deeper than {MAX_DEPTH} levels"),
+        ("port: .nan\n", "line 1: '.nan' is not a finite number"),
+        ("port: -.inf\n", "line 1: '-.inf' is not a finite number"),
         ("- a\n- b\n", "must be a YAML mapping at the top level, got a list"),
         ("1: x\n", "1: top-level keys must be strings"),
         ("? [a, b]\n: x\n", "a mapping key must be a plain scalar"),
