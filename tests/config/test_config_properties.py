@@ -6,6 +6,7 @@ or raises ConfigError with one line naming that file; never another exception.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.loader import ENVIRONMENTS_DIR, SERVICES_DIR, ConfigError, check_vpcs_do_not_overlap, load_environment
-from config.model import DNS1123_LABEL, FargateProfileConfig, VpcConfig, dns_label
+from config.model import DNS1123_LABEL, EnvironmentConfig, FargateProfileConfig, VpcConfig, dns_label
 
 BASE = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
 junk = st.one_of(
@@ -90,13 +91,19 @@ def test_dns_labels_are_accepted_exactly_when_kubernetes_would(name: str) -> Non
             dns_label(name)
 
 
+@functools.cache
+def dev_config() -> EnvironmentConfig:
+    return load_environment("dev")
+
+
 networks = st.builds(lambda a, p: str(ipaddress.ip_network(f"10.{a}.0.0/{p}", strict=False)), st.integers(0, 255), st.integers(16, 20))
 
 
+@settings(deadline=None)  # the first example loads dev from disk
 @given(first=networks, second=networks)
 def test_environments_with_overlapping_vpcs_are_refused(first: str, second: str) -> None:
     zones = ("us-east-1a", "us-east-1b", "us-east-1c")
-    base = load_environment("dev")
+    base = dev_config()
     configs = {
         "one": base.model_copy(update={"vpc": VpcConfig(cidr=first, availability_zones=zones, nat="single")}),
         "two": base.model_copy(update={"vpc": VpcConfig(cidr=second, availability_zones=zones, nat="single")}),

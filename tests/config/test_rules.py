@@ -3,11 +3,12 @@ the service accepts, and its message states the limit."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -18,9 +19,14 @@ from config.reserved import MAX_PER_RESOURCE_TAGS, PLATFORM_ROLE_SUFFIXES, PLATF
 from config.rules import AWS_MAX_TAGS_PER_RESOURCE, DNS1123_LABEL, label_key, relative_key, s3_bucket_name, tag
 
 
+@functools.cache
+def dev() -> EnvironmentConfig:
+    return load_environment("dev")
+
+
 def environment(**changes: Any) -> EnvironmentConfig:
     """dev's configuration with `changes` applied, validated as the loader would."""
-    raw = load_environment("dev").model_dump()
+    raw = dev().model_dump()
     raw.update(changes)
     return EnvironmentConfig.model_validate(raw)
 
@@ -92,6 +98,7 @@ def test_every_synthesized_resource_stays_within_the_aws_tag_limit(env) -> None:
             assert len(set(own) & PLATFORM_TAG_KEYS) == 0, f"{kind}.{name} replaces a platform tag"
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))), min_size=1, max_size=6), st.integers(0, 32))
 def test_the_endpoint_counts_the_addresses_a_list_opens(addresses: list[str], prefix: int) -> None:
     cidrs = tuple(str(ipaddress.ip_network(f"{a}/{prefix}", strict=False)) for a in addresses)
