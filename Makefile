@@ -23,7 +23,7 @@ CHECKOV_VERSION := 3.3.30
 # Installers and long runs say how long they took; first-run times are in the README.
 TOOK = echo "    done in $${SECONDS}s"
 
-.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements
+.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
 setup lint cluster-checks: NEEDS = python
@@ -96,7 +96,9 @@ node_modules/.bin/cdktf: package.json package-lock.json
 cdktf-synth: requirements .venv/.synced node_modules/.bin/cdktf
 	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf synth
 
-# `npx cdktf deploy` through the Makefile: make cdktf-deploy ENV=prod STACK=tap-platform-prod [ARGS=...]
-cdktf-deploy: requirements .venv/.synced node_modules/.bin/cdktf
+stack-named:
 	@test -n "$(STACK)" || { echo "error: name the stack: make cdktf-deploy ENV=$(ENV) STACK=tap-platform-$(ENV) (then tap-workloads-$(ENV))" >&2; exit 2; }
+
+# `npx cdktf deploy` through the Makefile: make cdktf-deploy ENV=prod STACK=tap-platform-prod [ARGS=...]
+cdktf-deploy: requirements stack-named .venv/.synced node_modules/.bin/cdktf
 	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf deploy $(STACK) $(ARGS)

@@ -153,3 +153,18 @@ def test_make_clean_removes_what_was_generated_and_keeps_the_installs(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert [folder for folder in generated if (repo / folder).exists()] == []
     assert [folder for folder in installs if not (repo / folder).exists()] == []
+
+
+@needs_make
+def test_cdktf_deploy_names_its_stack_and_hides_a_missing_cli_config(tmp_path: Path) -> None:
+    """Terraform warns on every call when TF_CLI_CONFIG_FILE names a missing file; `npx cdktf deploy` makes several."""
+    unnamed = run([MAKE, "cdktf-deploy", "ENV=prod"], path=os.environ["PATH"])
+    assert unnamed.returncode == 2
+    assert (
+        unnamed.stderr.splitlines()[0]
+        == "error: name the stack: make cdktf-deploy ENV=prod STACK=tap-platform-prod (then tap-workloads-prod)"
+    )
+    planned = run(
+        [MAKE, "-n", "cdktf-deploy", "ENV=prod", "STACK=tap-platform-prod"], os.environ["PATH"], TF_CLI_CONFIG_FILE=str(tmp_path / "none")
+    )
+    assert "env -u TF_CLI_CONFIG_FILE npx cdktf deploy tap-platform-prod" in planned.stdout
