@@ -31,9 +31,11 @@ synth test-unit policy: NEEDS = python node
 test local validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
 cdktf-deploy: NEEDS = python node npm terraform
+# They run with the project's interpreter once it is installed, else with the one that will install it.
+CHECK_PYTHON = $(if $(wildcard .venv/.synced),$(VENV)/python,$(PYTHON))
 requirements:
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is not on PATH: install Python 3.11 (or name it with PYTHON=...)" >&2; exit 2; }
-	@$(PYTHON) -m app_support.requirements $(NEEDS)
+	@command -v $(CHECK_PYTHON) >/dev/null || { echo "error: $(PYTHON) is not on PATH: install Python 3.11 (or name it with PYTHON=...)" >&2; exit 2; }
+	@$(CHECK_PYTHON) -m app_support.requirements $(NEEDS)
 
 setup: requirements .venv/.synced $(CHECKOV)
 

@@ -96,8 +96,13 @@ def test_each_missing_tool_is_one_line_and_the_real_ones_pass(tmp_path: Path) ->
 
 
 @needs_make
-def test_make_checks_node_before_installing_anything(tmp_path: Path) -> None:
-    result = run([MAKE, "synth"], path=tool_dir(tmp_path))
+@pytest.mark.parametrize("checkout", ["installed", "fresh clone"])
+def test_make_checks_node_before_installing_anything(tmp_path: Path, checkout: str) -> None:
+    repo = REPO_ROOT
+    if checkout == "fresh clone":  # no .venv: the checks run with the python3 that would install it
+        repo = tmp_path / "repo"
+        shutil.copytree(REPO_ROOT, repo, ignore=SOURCES_ONLY)
+    result = run([MAKE, "synth"], path=tool_dir(tmp_path), cwd=repo)
     assert result.returncode == 2
     assert result.stderr.splitlines()[0].startswith("error: node (Node.js) is not on PATH")
     assert "installing" not in result.stdout
