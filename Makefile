@@ -34,7 +34,8 @@ cdktf-deploy: NEEDS = python node npm terraform
 # They run with the project's interpreter once it is installed, else with the one that will install it.
 CHECK_PYTHON = $(if $(wildcard .venv/.synced),$(VENV)/python,$(PYTHON))
 requirements:
-	@command -v $(CHECK_PYTHON) >/dev/null || { echo "error: $(PYTHON) is not on PATH: install Python 3.11 (or name it with PYTHON=...)" >&2; exit 2; }
+	@$(CHECK_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 7))' 2>/dev/null || \
+	  { echo "error: $(CHECK_PYTHON) is missing or far older than Python 3.11: install 3.11, or name it with PYTHON=python3.11" >&2; exit 2; }
 	@$(CHECK_PYTHON) -m app_support.requirements $(NEEDS)
 
 setup: requirements .venv/.synced $(CHECKOV)

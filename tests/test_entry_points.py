@@ -173,3 +173,13 @@ def test_cdktf_deploy_names_its_stack_and_hides_a_missing_cli_config(tmp_path: P
         [MAKE, "-n", "cdktf-deploy", "ENV=prod", "STACK=tap-platform-prod"], os.environ["PATH"], TF_CLI_CONFIG_FILE=str(tmp_path / "none")
     )
     assert "env -u TF_CLI_CONFIG_FILE npx cdktf deploy tap-platform-prod" in planned.stdout
+
+
+@needs_make
+def test_make_setup_without_the_named_python_says_so(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT, repo, ignore=SOURCES_ONLY)
+    result = run([MAKE, "setup", "PYTHON=python3.11-not-installed"], path=os.environ["PATH"], cwd=repo)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0].startswith("error: python3.11-not-installed is missing or far older than Python 3.11")
+    assert not (repo / ".tools").exists()
