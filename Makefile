@@ -23,6 +23,7 @@ CHECKOV_VERSION := 3.3.30
 # Installers and long runs say how long they took; first-run times are in the README.
 TOOK = echo "    done in $${SECONDS}s"
 
+.DEFAULT_GOAL := setup
 .PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
