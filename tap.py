@@ -21,6 +21,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from app_support import console, requirements  # the standard library only
 
 if __name__ == "__main__":
+    if "CDKTF_OUTDIR" in os.environ:  # run by the cdktf CLI, which shows the app's stderr as errors
+        console.follow_cdktf_cli()
     # Before any third-party import: a missing package or tool is one line, not a traceback.
     _environment = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TAP_ENV", "dev")
     requirements.exit_if_unmet(["python", "packages", "node"], retry=f"make synth ENV={_environment}")
