@@ -46,7 +46,10 @@ def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
 
 
 def kept_note(written: list[str]) -> str:
-    """Other environments' stacks stay in the output folder on purpose (plain `terraform` may use them): say so."""
+    """Other environments' stacks stay in cdktf.out/ on purpose (plain `terraform` may use them): say so.
+    The cdktf CLI removes them itself once the app is done."""
+    if console.under_cdktf_cli():
+        return ""
     kept = [path.name for path in (OUTDIR / "stacks").glob("*") if path.is_dir() and path.name not in written]
     if not kept:
         return ""

@@ -124,8 +124,17 @@ def test_under_the_cdktf_cli_warnings_go_to_stdout_without_empty_lines(tmp_path:
     assert result.stderr == ""
     assert result.stdout.startswith("warning: Kubernetes 1.29 is past")
     assert "\n\n" not in result.stdout and not result.stdout.endswith("\n")
+    assert "earlier synths" not in result.stdout  # the CLI removes other stacks' folders itself
+
+
+def test_a_synth_says_which_earlier_stacks_it_left_in_cdktf_out(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT, repo, ignore=SOURCES_ONLY)
+    (repo / "cdktf.out" / "stacks" / "tap-platform-earlier").mkdir(parents=True)
+    result = run([sys.executable, "tap.py", "dev"], path=os.environ["PATH"], cwd=repo)
+    assert result.returncode == 0, result.stderr
     assert "(also there from earlier synths: 1 other stack; `make clean` removes them)" in result.stdout
-    assert (outdir / "stacks" / "tap-platform-earlier").is_dir()
+    assert (repo / "cdktf.out" / "stacks" / "tap-platform-earlier").is_dir()
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
