@@ -18,6 +18,15 @@ from pathlib import Path
 # README records the Node requirement once instead.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+from app_support import console, requirements  # the standard library only
+
+if __name__ == "__main__":
+    if "CDKTF_OUTDIR" in os.environ:  # run by the cdktf CLI, which shows the app's stderr as errors
+        console.follow_cdktf_cli()
+    # Before any third-party import: a missing package or tool is one line, not a traceback.
+    _environment = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TAP_ENV", "dev")
+    requirements.exit_if_unmet(["python", "packages", "node"], retry=f"make synth ENV={_environment}")
+
 from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
 from config.loader import ConfigError, load_all_environments, load_environment
@@ -36,6 +45,17 @@ def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
     check_all_service_values(config)
 
 
+def kept_note(written: list[str]) -> str:
+    """Other environments' stacks stay in cdktf.out/ on purpose (plain `terraform` may use them): say so.
+    The cdktf CLI removes them itself once the app is done."""
+    if console.under_cdktf_cli():
+        return ""
+    kept = [path.name for path in (OUTDIR / "stacks").glob("*") if path.is_dir() and path.name not in written]
+    if not kept:
+        return ""
+    return f" (also there from earlier synths: {len(kept)} other stack{'s' if len(kept) > 1 else ''}; `make clean` removes them)"
+
+
 def main(argv: list[str]) -> int:
     environment = argv[1] if len(argv) > 1 else os.environ.get("TAP_ENV", DEFAULT_ENVIRONMENT)
     started = time.perf_counter()
@@ -45,16 +65,16 @@ def main(argv: list[str]) -> int:
             raise ConfigError(f"{OUTDIR.name}: exists and is not a directory; remove it (the stacks are written into {OUTDIR.name}/)")
         warning = support_warning(config.kubernetes_version, dt.date.today())
         if warning:
-            print(f"warning: {warning}", file=sys.stderr)
+            console.warning(warning)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+        console.error(str(error))
         return 2
     except SynthFailed as error:
-        print(f"error: {error}", file=sys.stderr)
+        console.error(str(error))
         return 1
     elapsed = time.perf_counter() - started
-    print(f"synthesized {', '.join(stacks)} into {OUTDIR.name}/ in {elapsed:.1f}s")
+    console.info(f"synthesized {', '.join(stacks)} into {OUTDIR.name}/ in {elapsed:.1f}s{kept_note(stacks)}")
     return 0
 
 

@@ -112,6 +112,11 @@ def pytest_seconds(*args: str) -> tuple[float, str]:
     return wall, output.strip().splitlines()[-1]
 
 
+def progress(step: str) -> None:
+    """What is being measured now, on stderr: the table comes at the end."""
+    print(f"  measuring {step} ...", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -119,13 +124,16 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
 
+    progress("the import floor and the synth (first run warms the jsii cache)")
     modules = subprocess.run([PYTHON, "-c", LIST_MODULES], cwd=REPO_ROOT, env=ENV, capture_output=True, text=True, check=True)
     module_list = modules.stdout.strip()
     measure([PYTHON, "tap.py", "dev"])  # warm the jsii cache and the page cache
     floor_runs = [float(measure([PYTHON, "-c", IMPORT_FLOOR, module_list])[2]) for _ in range(args.runs)]
     floor = statistics.median(floor_runs)
     synth, synth_mb, _ = median_of(args.runs, [PYTHON, "tap.py", "dev"])
+    progress(f"the naive synth ({args.runs} runs, about 30 s each)")
     naive, naive_mb, _ = median_of(args.runs, [PYTHON, "-c", "import sys\n" + NAIVE_SYNTH, "/tmp/tap-bench-naive"])
+    progress("the unit tier, then the full suite (about 3 minutes)")
     unit, unit_summary = pytest_seconds("-m", "not slow and not integration")
     full, full_summary = pytest_seconds("-m", "not integration")
 
@@ -138,6 +146,7 @@ def main() -> int:
         ("full suite (`make test`)", f"{full:.1f} s", full_summary),
     ]
     if args.emulator:
+        progress("make local on the emulator (about 2 minutes)")
         wall, _, output = measure([PYTHON, "-m", "scripts.local_run"])
         for step in ("terraform apply", "re-plan: nothing may change", "terraform destroy"):
             found = re.search(rf"^  {re.escape(step)}\s+([\d.]+)s\s+(.*)$", output, re.MULTILINE)
