@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     try:
         config = load_environment(environment)
-        warning = support_warning(config.kubernetes_version, dt.date.today())
+        warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
