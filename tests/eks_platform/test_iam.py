@@ -110,7 +110,12 @@ def upstream_normalized(statement: dict) -> dict:
         return value if isinstance(value, list) else [value]
 
     conditions = {test: {k: listed(v) for k, v in by_key.items()} for test, by_key in statement.get("Condition", {}).items()}
-    return {"Effect": statement["Effect"], "Action": listed(statement["Action"]), "Resource": listed(statement["Resource"]), "Condition": conditions}
+    return {
+        "Effect": statement["Effect"],
+        "Action": listed(statement["Action"]),
+        "Resource": listed(statement["Resource"]),
+        "Condition": conditions,
+    }
 
 
 def test_alb_controller_is_granted_exactly_the_upstream_policy_of_its_pinned_tag(env: Synthesized) -> None:

@@ -104,7 +104,7 @@ def admits(constraint: str, version: str) -> bool:
     """Helm's kubeVersion constraints in the forms this chart may use: comparisons joined by spaces or commas."""
     if "||" in constraint:
         raise ValueError(f"unsupported kubeVersion constraint {constraint!r}")
-    target = tuple(int(p) for p in version.split(".")) + (0,)
+    target = (*(int(p) for p in version.split(".")), 0)
     clauses = re.findall(r"(>=|<=|!=|>|<|=)?\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?", constraint)
     if not clauses:
         raise ValueError(f"unparsed kubeVersion constraint {constraint!r}")
