@@ -44,15 +44,14 @@ def support_warning(version: str, today: dt.date, *, config_file: str = "config/
     if not window.creatable(today):
         oldest = oldest_creatable(today)
         move = (
-            f"The oldest version it creates today is {oldest}: set kubernetes_version: \"{oldest}\" in {config_file} "
+            f'The oldest version it creates today is {oldest}: set kubernetes_version: "{oldest}" in {config_file} '
             f"for a new cluster, or raise it one minor version per apply for an existing one ({MOVING_SECTION})."
             if oldest
             else f"No version in config/eks_versions.yaml is still created: add AWS's newer rows ({MOVING_SECTION})."
         )
         return (
             f"AWS no longer creates Kubernetes {version} clusters: its extended support ended on {window.extended_support_end}, "
-            f"so applying a new cluster at {version} fails, and AWS upgrades existing {version} control planes on its own schedule. "
-            + move
+            f"so applying a new cluster at {version} fails, and AWS upgrades existing {version} control planes on its own schedule. " + move
         )
     if today > window.standard_support_end:
         return (

@@ -29,7 +29,8 @@ def main() -> int:
         print(f"the kept policy is upstream's {data['controller_version']} byte for byte ({data['source']})")
         return 0
     if normalized(upstream) == normalized(data["policy"]):
-        print(f"the kept policy has upstream's {data['controller_version']} statements, but its bytes differ: copy it again", file=sys.stderr)
+        version = data["controller_version"]
+        print(f"the kept policy has upstream's {version} statements, but its bytes differ: copy it again", file=sys.stderr)
         return 1
     print(f"the kept policy differs from {data['source']}:", file=sys.stderr)
     for line in sorted(set(normalized(upstream)) ^ set(normalized(data["policy"]))):
