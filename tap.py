@@ -20,6 +20,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
+from config.environment import elastic_ip_warnings
+from config.examples import example_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 
@@ -30,7 +32,6 @@ OUTDIR = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent 
 
 def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
     """What can be checked while the stacks are synthesized; an error stops both, nothing is written."""
-    load_all_environments()  # every environment file valid, VPC ranges disjoint
     from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
 
     check_all_service_values(config)
@@ -44,6 +45,9 @@ def main(argv: list[str]) -> int:
         warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
+        # Every environment file valid, VPC ranges disjoint; then what the deployer must still replace or request.
+        for line in [*example_warnings(config), *elastic_ip_warnings(load_all_environments())]:
+            print(f"warning: {line}", file=sys.stderr)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)

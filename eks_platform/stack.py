@@ -60,6 +60,8 @@ class PlatformStack(ReadableStack):
             secrets_key=keys.cluster_secrets,
             log_group=logs.control_plane,
             admin_arns=config.cluster_admin_arns,
+            viewer_arns=config.cluster_viewer_arns,
+            namespace_editors=config.namespace_editors,
             access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
         )
         fargate = FargateProfiles(

@@ -111,17 +111,66 @@ def test_endpoint_is_private_and_public_only_for_listed_cidrs(env: Synthesized) 
         assert "public_access_cidrs" not in vpc_config
 
 
-def test_cluster_access_is_by_access_entries_with_an_admin_for_the_deployer(env: Synthesized) -> None:
+def test_cluster_access_is_by_access_entries_for_the_configured_principals_only(env: Synthesized) -> None:
+    from eks_platform.cluster import principal_key
+
     (cluster,) = env.resources("platform", "aws_eks_cluster").values()
     entries = env.resources("platform", "aws_eks_access_entry")
+    associations = env.resources("platform", "aws_eks_access_policy_association")
     if env.config.omits(EmulatorFeature.EKS_ACCESS_API):
         assert not entries and "access_config" not in cluster
         return
     assert cluster["access_config"]["authentication_mode"] == "API"
     assert cluster["access_config"]["bootstrap_cluster_creator_admin_permissions"] is False
-    assert entries["eks_deployer_access"]["principal_arn"] == "${data.aws_iam_session_context.eks_deployer.issuer_arn}"
-    (association,) = env.resources("platform", "aws_eks_access_policy_association").values()
-    assert association["policy_arn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
+    assert not env.data("platform", "aws_iam_session_context")  # no implicit "whoever ran the apply"
+    config = env.config
+    principals = {*config.cluster_admin_arns, *config.cluster_viewer_arns, *config.namespace_editors}
+    assert {name: entry["principal_arn"] for name, entry in entries.items()} == {f"eks_access_{principal_key(p)}": p for p in principals}
+
+    def granted(principal: str) -> dict[str, dict]:
+        prefix = f"eks_access_{principal_key(principal)}_"
+        return {
+            a["policy_arn"].rsplit("/", 1)[1]: a["access_scope"]
+            for name, a in associations.items()
+            if name.startswith(prefix)
+            and a["principal_arn"] == f"${{aws_eks_access_entry.eks_access_{principal_key(principal)}.principal_arn}}"
+        }
+
+    for arn in config.cluster_admin_arns:
+        assert granted(arn) == {"AmazonEKSClusterAdminPolicy": {"type": "cluster"}}
+    for arn in config.cluster_viewer_arns:
+        assert granted(arn)["AmazonEKSViewPolicy"] == {"type": "cluster"}
+    for arn, namespaces in config.namespace_editors.items():
+        assert granted(arn)["AmazonEKSEditPolicy"] == {"type": "namespace", "namespaces": list(namespaces)}
+    assert config.namespace_editors  # every shipped environment shows a service team
+
+
+def test_access_entries_are_named_by_the_principal_not_its_position() -> None:
+    from eks_platform.cluster import principal_key
+
+    assert principal_key("arn:aws:iam::111122223333:role/ops/platform-admin") == "111122223333_role_ops_platform-admin"
+    assert principal_key("arn:aws:iam::111122223333:user/alice") != principal_key("arn:aws:iam::444455556666:user/alice")
+
+
+def test_the_private_endpoint_admits_the_configured_sources_on_443_only(env: Synthesized) -> None:
+    rules = env.resources("platform", "aws_vpc_security_group_ingress_rule")
+    endpoint = env.config.endpoint
+    sources = {r.get("cidr_ipv4") or r.get("referenced_security_group_id") for r in rules.values()}
+    assert sources == {*endpoint.private_access_cidrs, *endpoint.private_access_security_groups}
+    for rule in rules.values():
+        assert rule["security_group_id"] == "${aws_eks_cluster.eks_cluster.vpc_config[0].cluster_security_group_id}"
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
+    if env.config.name == "prod":  # no public endpoint: this is the deployer's and operators' way in
+        assert not endpoint.public and rules
+
+
+def test_the_endpoint_skip_is_only_for_the_public_endpoint_being_on(env: Synthesized) -> None:
+    from app_support.checkov_skips import skips_in
+
+    (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+    skips = skips_in(cluster)
+    assert "CKV_AWS_38" not in skips  # a world-open endpoint must fail the gate, never be skipped
+    assert set(skips) == ({"CKV_AWS_39"} if env.config.endpoint.public else set())
 
 
 # --- fargate --------------------------------------------------------------------------------------
