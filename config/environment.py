@@ -40,7 +40,11 @@ def principal_arns(value: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class EcrConfig(Frozen):
+    """Lifecycle: untagged images expire `untagged_expire_days` after push, tagged ones beyond the
+    newest `keep_last_images`; the tags the environment deploys never expire."""
+
     keep_last_images: Annotated[int, Field(ge=1, le=1000)] = 30
+    untagged_expire_days: Annotated[int, Field(ge=1, le=3650)] = 14
     force_delete: bool = False
 
 
@@ -208,6 +212,16 @@ class EnvironmentConfig(Frozen):
             for arn in arns:
                 editors.setdefault(arn, set()).add(self.services[service].namespace)
         return {arn: tuple(sorted(namespaces)) for arn, namespaces in editors.items()}
+
+    @property
+    def deployed_image_tags(self) -> dict[str, tuple[str, ...]]:
+        """Service -> the image tags this environment's values deploy (the chart schema refuses a missing one)."""
+        tags: dict[str, tuple[str, ...]] = {}
+        for name, service in self.services.items():
+            image = service.values.get("image")
+            tag = image.get("tag") if isinstance(image, Mapping) else None
+            tags[name] = (str(tag),) if tag is not None else ()
+        return tags
 
     @property
     def nat_elastic_ips(self) -> int:

@@ -84,6 +84,7 @@ class PlatformStack(ReadableStack):
             prefix=config.repository_prefix,
             config=config.ecr,
             kms_key_arn=keys.platform_data.arn,
+            deployed_tags=config.deployed_image_tags,
         )
         secrets = ServiceSecrets(
             self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import json
 import re
@@ -247,10 +248,47 @@ def test_each_service_has_a_scanned_immutable_encrypted_repository(env: Synthesi
     assert not (env.config.protected and any(r["force_delete"] for r in repositories.values()))
 
 
-def test_lifecycle_policies_keep_the_configured_number_of_images(env: Synthesized) -> None:
-    for policy in env.resources("platform", "aws_ecr_lifecycle_policy").values():
-        (rule,) = json.loads(policy["policy"])["rules"]
-        assert rule["selection"]["countNumber"] == env.config.ecr.keep_last_images
+def expired_by(policy: dict, images: list[tuple[str | None, int]], today: int) -> set[str | None]:
+    """ECR's documented evaluation: rules in priority order; an image matched by a rule's tag
+    selection is not considered by lower-priority rules; count rules keep the newest N.
+    `images` are (tag or None, pushed day)."""
+    considered = list(images)
+    expired: set[str | None] = set()
+    for rule in sorted(policy["rules"], key=lambda r: r["rulePriority"]):
+        selection = rule["selection"]
+
+        def selects(image: tuple[str | None, int], selection: dict = selection) -> bool:
+            tag = image[0]
+            if selection["tagStatus"] == "untagged":
+                return tag is None
+            assert selection["tagStatus"] == "tagged"
+            return tag is not None and all(fnmatch.fnmatchcase(tag, p) for p in selection["tagPatternList"])
+
+        matched = [i for i in considered if selects(i)]
+        if selection["countType"] == "imageCountMoreThan":
+            newest_first = sorted(matched, key=lambda i: -i[1])
+            expired |= {i[0] for i in newest_first[selection["countNumber"] :]}
+        else:
+            expired |= {i[0] for i in matched if today - i[1] > selection["countNumber"]}
+        considered = [i for i in considered if i not in matched]
+    return expired
+
+
+def test_lifecycle_never_expires_a_deployed_tag_and_bounds_the_rest(env: Synthesized) -> None:
+    policies = env.resources("platform", "aws_ecr_lifecycle_policy")
+    ecr = env.config.ecr
+    for service, tags in env.config.deployed_image_tags.items():
+        policy = json.loads(policies[f"ecr_lifecycle_{service}"]["policy"])
+        assert tags and all(r["selection"]["tagStatus"] != "any" for r in policy["rules"])
+        protected = [r["selection"]["tagPatternList"] for r in policy["rules"][: len(tags)]]
+        assert protected == [[tag] for tag in sorted(tags)]
+        # The deployed image is the oldest; many newer tags and old untagged layers pile up after it.
+        images = [(tags[0], 0), *((f"9.{n}.0", n) for n in range(1, ecr.keep_last_images + 50)), *((None, n) for n in range(3))]
+        expired = expired_by(policy, [(t, d) for t, d in images], today=ecr.untagged_expire_days + 10)
+        assert tags[0] not in expired
+        kept_tagged = [t for t, _ in images if t is not None and t not in expired and t != tags[0]]
+        assert len(kept_tagged) == ecr.keep_last_images
+        assert None in expired  # untagged images past their age
 
 
 def test_each_service_has_a_kms_encrypted_secret(env: Synthesized) -> None:
