@@ -20,7 +20,7 @@ PIPENV := .tools/pipenv/bin/pipenv
 CHECKOV := .tools/checkov/bin/checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth
+.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth preflight
 
 setup: .venv/.synced $(CHECKOV)
 
@@ -65,6 +65,10 @@ lint: .venv/.synced
 
 clean:
 	rm -rf cdktf.out terraform-state .pytest_cache
+
+# Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
+preflight: .venv/.synced
+	@$(VENV)/python -m scripts.preflight $(ENV)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: .venv/.synced
