@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -35,14 +36,20 @@ class MissingImage:
         return f"{self.repository}:{self.tag} (service {self.service}): {self.reason}"
 
 
-def missing_images(config: EnvironmentConfig, ecr) -> list[MissingImage]:
-    """Every (repository, tag) the environment deploys that its ECR registry does not hold."""
+def missing_images(config: EnvironmentConfig, ecr: Any) -> list[MissingImage]:
+    """Every (repository, tag) the environment deploys that its ECR registry does not hold.
+
+    With `image.digest` set the pod pulls by digest: the tag must then carry that digest, since
+    the lifecycle policy shields images by the deployed tag (an untagged digest would expire).
+    """
     missing = []
     for service, tags in config.deployed_image_tags.items():
         repository = f"{config.repository_prefix}/{config.services[service].repository}"
+        image = config.services[service].values.get("image")
+        digest = image.get("digest") if isinstance(image, dict) else None
         for tag in tags:
             try:
-                ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
+                (found,) = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])["imageDetails"]
             except ClientError as error:
                 code = error.response["Error"]["Code"]
                 if code == "ImageNotFoundException":
@@ -51,6 +58,10 @@ def missing_images(config: EnvironmentConfig, ecr) -> list[MissingImage]:
                     missing.append(MissingImage(service, repository, tag, "the repository does not exist: apply the platform stack first"))
                 else:
                     raise
+                continue
+            if digest and found["imageDigest"] != digest:
+                reason = f"the tag carries {found['imageDigest']}, but image.digest pins {digest}: push that image under this tag"
+                missing.append(MissingImage(service, repository, tag, reason))
     return missing
 
 

@@ -82,8 +82,10 @@ def test_service_pods_run_the_deployed_image_from_the_platform_repository(
     core = kube.CoreV1Api()
     for name, spec in deployed_config.services.items():
         (tag,) = deployed_config.deployed_image_tags[name]
+        digest = spec.values["image"].get("digest")
+        reference = f"{outputs['repository_urls'][name]}@{digest}" if digest else f"{outputs['repository_urls'][name]}:{tag}"
         for pod in core.list_namespaced_pod(spec.namespace, label_selector=f"app.kubernetes.io/instance={name}").items:
-            assert {c.image for c in pod.spec.containers} == {f"{outputs['repository_urls'][name]}:{tag}"}
+            assert {c.image for c in pod.spec.containers} == {reference}
             for status in pod.status.container_statuses or []:
                 waiting = status.state.waiting.reason if status.state and status.state.waiting else None
                 assert waiting not in ("ImagePullBackOff", "ErrImagePull"), f"{spec.namespace}/{pod.metadata.name}: {waiting}"

@@ -75,3 +75,24 @@ def test_a_platform_not_yet_applied_is_named_too(ecr, configs) -> None:
 def test_an_unknown_environment_is_a_configuration_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preflight", "nowhere"]) == 2
     assert capsys.readouterr().err.startswith("error: unknown environment 'nowhere'")
+
+
+def test_a_pinned_digest_must_be_the_one_the_tag_carries(ecr, configs) -> None:
+    config = configs["dev"]
+    service = config.services["payment"]
+    pinned = config.model_copy(
+        update={
+            "services": {
+                "payment": service.model_copy(
+                    update={"values": {**service.values, "image": {"tag": "1.0.0", "digest": "sha256:" + "b" * 64}}}
+                )
+            }
+        }
+    )
+    repository = repositories(pinned)["payment"]
+    ecr.create_repository(repositoryName=repository)
+    push(ecr, repository, "1.0.0")
+
+    (problem,) = missing_images(pinned, ecr)
+
+    assert problem.tag == "1.0.0" and "image.digest pins sha256:bbbb" in problem.reason
