@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
         # Every environment file valid, VPC ranges disjoint; then what the deployer must still replace or request.
-        for line in [*example_warnings(config), *elastic_ip_warnings(load_all_environments())]:
+        for line in [*example_warnings(config), *elastic_ip_warnings(load_all_environments(), involving=environment)]:
             print(f"warning: {line}", file=sys.stderr)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:

@@ -100,6 +100,8 @@ def test_environments_sharing_a_region_are_warned_about_the_elastic_ip_quota(con
     (line,) = elastic_ip_warnings(configs)
     assert line.startswith("us-east-1: the NAT gateways of dev (1), prod (3), staging (3) need 7 Elastic IPs together")
     assert "default quota is 5" in line
+    assert elastic_ip_warnings(configs, involving="prod") == [line]
+    assert elastic_ip_warnings(configs, involving="local") == []  # the emulator holds no real addresses
     assert elastic_ip_warnings({n: configs[n] for n in ("dev", "staging")}) == []  # 4 fit
     moved = configs["prod"].model_copy(update={"region": "eu-west-1"})
     assert elastic_ip_warnings({**configs, "prod": moved}) == []
