@@ -24,10 +24,10 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := setup
-.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named
+.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
-setup lint cluster-checks: NEEDS = python
+setup lint cluster-checks preflight: NEEDS = python
 synth test-unit policy: NEEDS = python node
 test local validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
@@ -86,6 +86,10 @@ lint: requirements .venv/.synced
 clean:
 	rm -rf cdktf.out terraform-state .synth-* .pytest_cache .hypothesis .ruff_cache bench/results
 	find . -name __pycache__ -type d -not -path "./.venv/*" -not -path "./.tools/*" -not -path "./node_modules/*" -prune -exec rm -rf {} +
+
+# Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
+preflight: requirements .venv/.synced
+	@$(VENV)/python -m scripts.preflight $(ENV)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced

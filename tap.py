@@ -29,6 +29,8 @@ if __name__ == "__main__":
 
 from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
+from config.environment import elastic_ip_warnings
+from config.examples import example_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 
@@ -39,7 +41,9 @@ OUTDIR = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent 
 
 def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
     """What can be checked while the stacks are synthesized; an error stops both, nothing is written."""
-    load_all_environments()  # every environment file valid, VPC ranges disjoint
+    configs = load_all_environments()  # every environment file valid, VPC ranges disjoint
+    for line in elastic_ip_warnings(configs, involving=config.name):
+        console.warning(line)
     from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
 
     check_all_service_values(config)
@@ -63,9 +67,10 @@ def main(argv: list[str]) -> int:
         config = load_environment(environment)
         if OUTDIR.exists() and not OUTDIR.is_dir():
             raise ConfigError(f"{OUTDIR.name}: exists and is not a directory; remove it (the stacks are written into {OUTDIR.name}/)")
-        warning = support_warning(config.kubernetes_version, dt.date.today())
-        if warning:
-            console.warning(warning)
+        warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
+        # What the deployer must still replace before a real apply.
+        for line in [*([warning] if warning else []), *example_warnings(config)]:
+            console.warning(line)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:
         console.error(str(error))

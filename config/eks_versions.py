@@ -1,4 +1,4 @@
-"""Whether AWS still supports a Kubernetes version on EKS, from the table in eks_versions.yaml."""
+"""Whether AWS still supports (and still creates) a Kubernetes version on EKS, from eks_versions.yaml."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 TABLE = Path(__file__).with_name("eks_versions.yaml")
+MOVING_SECTION = "README: 'Moving to a supported Kubernetes version'"
 
 
 @dataclass(frozen=True)
@@ -17,24 +18,44 @@ class SupportWindow:
     standard_support_end: dt.date
     extended_support_end: dt.date
 
+    def creatable(self, today: dt.date) -> bool:
+        """AWS creates clusters of a version until its extended support ends."""
+        return today <= self.extended_support_end
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
 
 def support_windows() -> dict[str, SupportWindow]:
+    """Every listed version, oldest first."""
     rows = yaml.safe_load(TABLE.read_text())
-    return {version: SupportWindow(version, **dates) for version, dates in rows.items()}
+    return {version: SupportWindow(version, **rows[version]) for version in sorted(rows, key=_key)}
 
 
-def support_warning(version: str, today: dt.date) -> str | None:
+def oldest_creatable(today: dt.date) -> str | None:
+    """The oldest listed version AWS still creates clusters of, or None if the table has none left."""
+    return next((w.version for w in support_windows().values() if w.creatable(today)), None)
+
+
+def support_warning(version: str, today: dt.date, *, config_file: str = "config/environments/<env>.yaml") -> str | None:
     """A sentence for the operator when `version` is past a support date, else None."""
     window = support_windows()[version]
-    if today > window.extended_support_end:
+    if not window.creatable(today):
+        oldest = oldest_creatable(today)
+        move = (
+            f'The oldest version it creates today is {oldest}: set kubernetes_version: "{oldest}" in {config_file} '
+            f"for a new cluster, or raise it one minor version per apply for an existing one ({MOVING_SECTION})."
+            if oldest
+            else f"No version in config/eks_versions.yaml is still created: add AWS's newer rows ({MOVING_SECTION})."
+        )
         return (
-            f"Kubernetes {version} is past the end of AWS extended support ({window.extended_support_end}); "
-            "AWS upgrades such control planes on its own schedule. Set kubernetes_version to a supported "
-            "version (README: 'Moving to a supported Kubernetes version')."
+            f"AWS no longer creates Kubernetes {version} clusters: its extended support ended on {window.extended_support_end}, "
+            f"so applying a new cluster at {version} fails, and AWS upgrades existing {version} control planes on its own schedule. " + move
         )
     if today > window.standard_support_end:
         return (
             f"Kubernetes {version} is in AWS extended support since {window.standard_support_end} "
-            f"(billed extra; ends {window.extended_support_end})."
+            f"(billed extra; AWS stops creating {version} clusters after {window.extended_support_end})."
         )
     return None

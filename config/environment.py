@@ -35,8 +35,23 @@ from config.state import LocalBackend, S3Backend
 EMULATED_ENVIRONMENT = "local"
 
 
+def principal_arns(value: tuple[str, ...]) -> tuple[str, ...]:
+    """IAM role or user ARNs, each once (an access entry is per principal: a second one fails with ResourceInUseException)."""
+    for arn in value:
+        if not IAM_PRINCIPAL_ARN.fullmatch(arn):
+            raise ValueError(f"{arn!r} is not an IAM role or user ARN")
+    repeated = sorted({arn for arn in value if value.count(arn) > 1})
+    if repeated:
+        raise ValueError(f"{repeated[0]!r} is listed twice; each principal gets one access entry")
+    return value
+
+
 class EcrConfig(Frozen):
+    """Lifecycle: untagged images expire `untagged_expire_days` after push, tagged ones beyond the
+    newest `keep_last_images`; the tags the environment deploys never expire."""
+
     keep_last_images: Annotated[StrictInt, Field(ge=1, le=1000)] = 30
+    untagged_expire_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 14
     force_delete: StrictBool = False
 
 
@@ -56,6 +71,8 @@ class EnvironmentConfig(Frozen):
     secret_recovery_window_days: StrictInt
     data_bucket: str
     cluster_admin_arns: tuple[str, ...] = ()
+    cluster_viewer_arns: tuple[str, ...] = ()
+    service_team_arns: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
     backend: S3Backend | LocalBackend = Field(discriminator="kind")
     emulator: EmulatorConfig | None = None
     services: Mapping[str, ServiceConfig] = Field(default_factory=dict)
@@ -104,12 +121,19 @@ class EnvironmentConfig(Frozen):
             raise ValueError(f"{value} must be 0 (delete at once) or 7 to 30 days")
         return value
 
-    @field_validator("cluster_admin_arns")
+    @field_validator("cluster_admin_arns", "cluster_viewer_arns")
     @classmethod
     def _admins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for arn in value:
-            if not IAM_PRINCIPAL_ARN.fullmatch(arn):
-                raise ValueError(f"{arn!r} is not an IAM role or user ARN")
+        return principal_arns(value)
+
+    @field_validator("service_team_arns")
+    @classmethod
+    def _service_teams(cls, value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+        for service, arns in value.items():
+            try:
+                principal_arns(arns)
+            except ValueError as error:
+                raise ValueError(f"{service}: {error}") from None
         return value
 
     @field_validator("fargate_profiles")
@@ -145,10 +169,25 @@ class EnvironmentConfig(Frozen):
         return self
 
     @model_validator(mode="after")
-    def _fits_its_region(self) -> EnvironmentConfig:
-        self.vpc.check_zones_in(self.region)
-        if self.emulator is not None and self.name != EMULATED_ENVIRONMENT:
-            raise ValueError(f"emulator: only the {EMULATED_ENVIRONMENT!r} environment deploys to the emulator; remove this block")
+    def _cluster_access_is_explicit(self) -> EnvironmentConfig:
+        """One access entry per principal, named by the principal: nobody is admin by running the apply."""
+        if self.omits(EmulatorFeature.EKS_ACCESS_API):
+            return self
+        if not self.cluster_admin_arns:
+            raise ValueError(
+                "cluster_admin_arns: list at least one IAM role or user: the principal that applies the workloads "
+                "stack and the operators (nobody is made cluster admin implicitly)"
+            )
+        admins = set(self.cluster_admin_arns)
+        for arn in self.cluster_viewer_arns:
+            if arn in admins:
+                raise ValueError(f"cluster_viewer_arns: {arn!r} is already in cluster_admin_arns; list each principal once")
+        for service, arns in self.service_team_arns.items():
+            if service not in self.services:
+                raise ValueError(f"service_team_arns.{service}: not a service (services: {', '.join(sorted(self.services))})")
+            for arn in arns:
+                if arn in admins:
+                    raise ValueError(f"service_team_arns.{service}: {arn!r} is already in cluster_admin_arns; list each principal once")
         return self
 
     @model_validator(mode="after")
@@ -192,8 +231,52 @@ class EnvironmentConfig(Frozen):
         }
         return {**self.fargate_profiles, **derived}
 
+    @property
+    def namespace_editors(self) -> dict[str, tuple[str, ...]]:
+        """Each service team principal -> the namespaces it may edit (its services'), sorted."""
+        editors: dict[str, set[str]] = {}
+        for service, arns in self.service_team_arns.items():
+            for arn in arns:
+                editors.setdefault(arn, set()).add(self.services[service].namespace)
+        return {arn: tuple(sorted(namespaces)) for arn, namespaces in editors.items()}
+
+    @property
+    def deployed_image_tags(self) -> dict[str, tuple[str, ...]]:
+        """Service -> the image tags this environment's values deploy (the chart schema refuses a missing one)."""
+        tags: dict[str, tuple[str, ...]] = {}
+        for name, service in self.services.items():
+            image = service.values.get("image")
+            tag = image.get("tag") if isinstance(image, Mapping) else None
+            tags[name] = (str(tag),) if tag is not None else ()
+        return tags
+
+    @property
+    def nat_elastic_ips(self) -> int:
+        """Elastic IPs the VPC's NAT gateways hold (one per gateway)."""
+        return 1 if self.vpc.nat is NatStrategy.SINGLE else len(self.vpc.availability_zones)
+
     def omits(self, feature: EmulatorFeature) -> bool:
         return self.emulator is not None and feature in self.emulator.omit
 
     def all_tags(self) -> dict[str, str]:
         return {"Project": "tap-eks", "Environment": self.name, "ManagedBy": "cdktf", **self.tags}
+
+
+# AWS's default quota of Elastic IP addresses per Region (per account): "EC2-VPC Elastic IPs", 5.
+DEFAULT_ELASTIC_IP_QUOTA = 5
+
+
+def elastic_ip_warnings(configs: Mapping[str, EnvironmentConfig], *, involving: str | None = None) -> list[str]:
+    """A sentence per Region whose environments' NAT gateways together need more Elastic IPs than the default quota
+    (only the Region of environment `involving`, when given). Emulator environments hold no real addresses."""
+    by_region: dict[str, dict[str, int]] = {}
+    for name, config in sorted(configs.items()):
+        if config.emulator is None:
+            by_region.setdefault(config.region, {})[name] = config.nat_elastic_ips
+    return [
+        f"{region}: the NAT gateways of {', '.join(f'{n} ({c})' for n, c in needs.items())} need {sum(needs.values())} "
+        f"Elastic IPs together; the default quota is {DEFAULT_ELASTIC_IP_QUOTA} per Region and account, so if they share an "
+        f"account, request an increase of 'EC2-VPC Elastic IPs' (Service Quotas) before applying them all (README: 'Deploying to real AWS')"
+        for region, needs in by_region.items()
+        if sum(needs.values()) > DEFAULT_ELASTIC_IP_QUOTA and (involving is None or involving in needs)
+    ]

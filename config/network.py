@@ -85,11 +85,21 @@ class VpcConfig(Frozen):
         return ipaddress.IPv4Network(self.cidr)
 
 
+SECURITY_GROUP_ID = re.compile(r"sg-([0-9a-f]{8}|[0-9a-f]{17})")
+
+
 class EndpointAccess(Frozen):
-    """The private endpoint is always on; the public one is off or limited to listed CIDRs."""
+    """The private endpoint is always on; the public one is off or limited to listed CIDRs.
+
+    The private endpoint answers only inside the VPC (and networks routed into it), and only
+    what the EKS-created cluster security group admits: `private_access_cidrs` and
+    `private_access_security_groups` (a VPN, a bastion, a CI runner) are admitted on 443.
+    """
 
     public: StrictBool = False
     public_cidrs: tuple[str, ...] = ()
+    private_access_cidrs: tuple[str, ...] = ()
+    private_access_security_groups: tuple[str, ...] = ()
 
     @field_validator("public_cidrs")
     @classmethod
@@ -121,6 +131,30 @@ class EndpointAccess(Frozen):
     @property
     def public_addresses(self) -> int:
         return addresses_opened(self.public_cidrs)
+
+    @field_validator("private_access_cidrs")
+    @classmethod
+    def _private_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a network in CIDR notation") from None
+            if network.version != 4 or network.prefixlen == 0:
+                raise ValueError(f"{cidr!r}: list the IPv4 networks of a VPN, bastion or CI runner, not the whole address space")
+        if len(set(value)) != len(value):
+            raise ValueError("a CIDR is listed twice")
+        return value
+
+    @field_validator("private_access_security_groups")
+    @classmethod
+    def _private_security_groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for group in value:
+            if not SECURITY_GROUP_ID.fullmatch(group):
+                raise ValueError(f"{group!r} is not a security group id ('sg-' and 8 or 17 hex digits)")
+        if len(set(value)) != len(value):
+            raise ValueError("a security group is listed twice")
+        return value
 
     @model_validator(mode="after")
     def _public_needs_cidrs(self) -> EndpointAccess:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from cdktf import Fn
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_iam_session_context import DataAwsIamSessionContext
 from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
 from cdktf_cdktf_provider_aws.eks_access_policy_association import EksAccessPolicyAssociation
 from cdktf_cdktf_provider_aws.eks_cluster import (
@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
@@ -28,6 +29,19 @@ from eks_platform.context import AwsContext
 from eks_platform.policy import Statement, policy_document
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+ACCESS_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/{name}"
+
+
+def principal_key(arn: str) -> str:
+    """A Terraform-safe name derived from the principal alone (account, kind, path and name), so that
+    reordering a list never replaces an access entry: arn:aws:iam::111122223333:role/ops/admin -> 111122223333_role_ops_admin."""
+    account, resource = arn.split(":")[4], arn.split(":", 5)[5]
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{account}_{resource}")
+
+
+def source_key(source: str) -> str:
+    """A Terraform-safe name for a CIDR or security group id: 198.51.100.0/24 -> 198_51_100_0_24."""
+    return re.sub(r"[^A-Za-z0-9-]", "_", source)
 
 
 class Cluster(Construct):
@@ -44,9 +58,12 @@ class Cluster(Construct):
         secrets_key: KmsKey,
         log_group: CloudwatchLogGroup,
         admin_arns: Sequence[str] = (),
+        viewer_arns: Sequence[str] = (),
+        namespace_editors: Mapping[str, Sequence[str]] | None = None,
         access_api: bool = True,
     ) -> None:
-        """`access_api=False` (an emulator without the EKS access API) leaves out the access config and entries."""
+        """`access_api=False` (an emulator without the EKS access API) leaves out the access config and entries.
+        `namespace_editors` maps a principal to the namespaces it may edit (a service team)."""
         super().__init__(scope, id_)
         trust = policy_document(
             self, "cluster_trust", [Statement(actions=["sts:AssumeRole", "sts:TagSession"], principals={"Service": ["eks.amazonaws.com"]})]
@@ -89,10 +106,16 @@ class Cluster(Construct):
         )
 
         if access_api:
-            self._grant_admins(aws, admin_arns)
+            self._grant_access(aws, admin_arns, viewer_arns, namespace_editors or {})
+        self._admit_to_private_endpoint(endpoint)
         if endpoint.public:
-            reason = f"public access is limited to {', '.join(endpoint.public_cidrs)} (endpoint.public_cidrs); the private endpoint is on"
-            skip_checks(self.cluster, {"CKV_AWS_39": reason, "CKV_AWS_38": reason})
+            # Only CKV_AWS_39 (public endpoint on) is skipped. CKV_AWS_38 (public endpoint open to
+            # 0.0.0.0/0) is never skipped: with listed CIDRs it passes, and a world-open endpoint fails it.
+            reason = (
+                f"the public endpoint is on by configuration (endpoint.public) and admits only endpoint.public_cidrs "
+                f"({', '.join(endpoint.public_cidrs)}), the private endpoint is on too"
+            )
+            skip_checks(self.cluster, {"CKV_AWS_39": reason})
 
     @property
     def oidc_issuer_url(self) -> str:
@@ -103,22 +126,64 @@ class Cluster(Construct):
         """The issuer without its scheme: the prefix of IRSA condition keys."""
         return Fn.replace(self.oidc_issuer_url, "https://", "")
 
-    def _grant_admins(self, aws: AwsContext, extra_admin_arns: Sequence[str]) -> None:
-        """Cluster-admin access entries for the deploying principal and the configured admins.
+    def _admit_to_private_endpoint(self, endpoint: EndpointAccess) -> None:
+        """HTTPS to the API from the configured networks and security groups (VPN, bastion, CI runner).
 
-        Fargate needs no entry here: EKS adds the pod execution role's entry itself when a
-        Fargate profile is created under the API authentication mode.
+        The rules go on the security group EKS creates for the cluster (the one on the control
+        plane's network interfaces), as terraform-aws-eks does for its additional rules. Keyed
+        by the source, so editing the list touches only the rules that changed.
         """
-        # An assumed-role session ARN is not a principal; the role that issued it is.
-        deployer = DataAwsIamSessionContext(self, "deployer", arn=aws.caller_arn)
-        principals = {"deployer": deployer.issuer_arn, **{f"admin_{i}": arn for i, arn in enumerate(extra_admin_arns)}}
-        for key, principal in principals.items():
-            entry = EksAccessEntry(self, f"{key}_access", cluster_name=self.cluster.name, principal_arn=principal, type="STANDARD")
-            EksAccessPolicyAssociation(
+        cluster_security_group = self.cluster.vpc_config.cluster_security_group_id
+        for cidr in endpoint.private_access_cidrs:
+            VpcSecurityGroupIngressRule(
                 self,
-                f"{key}_cluster_admin",
-                cluster_name=self.cluster.name,
-                principal_arn=entry.principal_arn,
-                policy_arn=f"arn:{aws.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-                access_scope={"type": "cluster"},
+                f"api_ingress_{source_key(cidr)}",
+                security_group_id=cluster_security_group,
+                description=f"Kubernetes API (443) from {cidr} (endpoint.private_access_cidrs)",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=cidr,
             )
+        for group in endpoint.private_access_security_groups:
+            VpcSecurityGroupIngressRule(
+                self,
+                f"api_ingress_{source_key(group)}",
+                security_group_id=cluster_security_group,
+                description=f"Kubernetes API (443) from {group} (endpoint.private_access_security_groups)",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                referenced_security_group_id=group,
+            )
+
+    def _grant_access(
+        self, aws: AwsContext, admin_arns: Sequence[str], viewer_arns: Sequence[str], namespace_editors: Mapping[str, Sequence[str]]
+    ) -> None:
+        """One access entry per configured principal, each keyed by the principal itself.
+
+        Nobody is admin for having run the apply: the deployer must be listed in
+        cluster_admin_arns like any other administrator. Fargate needs no entry here: EKS adds
+        the pod execution role's entry itself when a Fargate profile is created under the API
+        authentication mode.
+        """
+        grants: dict[str, list[tuple[str, str, dict]]] = {}
+        for arn in admin_arns:
+            grants.setdefault(arn, []).append(("cluster_admin", "AmazonEKSClusterAdminPolicy", {"type": "cluster"}))
+        for arn in viewer_arns:
+            grants.setdefault(arn, []).append(("view", "AmazonEKSViewPolicy", {"type": "cluster"}))
+        for arn, namespaces in namespace_editors.items():
+            scope = {"type": "namespace", "namespaces": list(namespaces)}
+            grants.setdefault(arn, []).append(("edit", "AmazonEKSEditPolicy", scope))
+        for principal, policies in grants.items():
+            key = principal_key(principal)
+            entry = EksAccessEntry(self, f"access_{key}", cluster_name=self.cluster.name, principal_arn=principal, type="STANDARD")
+            for suffix, policy, scope in policies:
+                EksAccessPolicyAssociation(
+                    self,
+                    f"access_{key}_{suffix}",
+                    cluster_name=self.cluster.name,
+                    principal_arn=entry.principal_arn,
+                    policy_arn=ACCESS_POLICY.format(partition=aws.partition, name=policy),
+                    access_scope=scope,
+                )

@@ -16,7 +16,11 @@ from eks_platform.policy import Condition, Statement, policy_document
 
 # In a key policy, Resource "*" means the key itself, and the account root statement only
 # delegates to IAM (AWS's default key policy); identity-policy checks do not apply.
-_KEY_POLICY = "a KMS key policy: Resource '*' is this key, and the root statement delegates access to IAM policies"
+_KEY_POLICY = (
+    "a KMS key policy: Resource '*' is this key. The account root statement delegates access to IAM policies "
+    "(AWS's default key policy), and the CloudWatch Logs statement is limited by an encryption-context condition "
+    "to this account's log groups in the region"
+)
 KEY_POLICY_SKIPS = {"CKV_AWS_109": _KEY_POLICY, "CKV_AWS_111": _KEY_POLICY, "CKV_AWS_356": _KEY_POLICY}
 
 

@@ -73,9 +73,13 @@ def alb_controller_statements() -> list[Statement]:
     return statements_from_json(pinned()["policy"])
 
 
-_PUBLISHED = (
-    "the controller's published policy for its pinned version: writes are scoped by elbv2.k8s.aws/cluster tag "
-    "conditions, and the unconditioned '*' actions have no resource-level permissions "
-    "(eks_platform/data/wildcard_resource_actions.yaml)"
+# True as written for the kept policy (checked against upstream in tests/eks_platform/test_iam.py).
+# checkov separates directives with ';', so the reason has none.
+_UPSTREAM = (
+    "the AWS Load Balancer Controller's upstream IAM policy for the pinned tag (eks_platform/data/alb_controller_pin.json), "
+    "granted verbatim and accepted as is. Its writes to load balancers, target groups and security groups the controller "
+    "created are tag-conditioned, but several unconditioned '*' actions do support resource-level permissions "
+    "(ec2:AuthorizeSecurityGroupIngress and RevokeSecurityGroupIngress, listener and rule changes, WAF and Shield "
+    "association): the role can open ingress on any security group of the account (README, Security)"
 )
-ALB_CONTROLLER_SKIPS = {"CKV_AWS_111": _PUBLISHED, "CKV_AWS_356": _PUBLISHED}
+ALB_CONTROLLER_SKIPS = {"CKV_AWS_111": _UPSTREAM, "CKV_AWS_356": _UPSTREAM}

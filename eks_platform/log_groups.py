@@ -33,7 +33,9 @@ class LogGroups(Construct):
             created = CloudwatchLogGroup(self, logical_id, name=name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
             if retention_days < PROTECTED_LOG_RETENTION_DAYS:
                 # Protected environments must keep a year (enforced in config/model.py); this one is not protected.
-                skip_checks(created, {"CKV_AWS_338": f"a non-production environment: logs are kept {retention_days} days by configuration"})
+                skip_checks(
+                    created, {"CKV_AWS_338": f"an environment that is not protected: logs are kept {retention_days} days by configuration"}
+                )
             return created
 
         # EKS writes control-plane logs to exactly this name.

@@ -14,8 +14,8 @@ from constructs import Construct
 from app_support.checkov_skips import skip_checks
 
 ROTATION_REASON = (
-    "rotation needs a rotation function for the kind of secret (database, API key); "
-    "the owning team enables it when it sets the value (README, Security: operator duties)"
+    "rotation is not configured by this platform: it needs a rotation function for the kind of secret "
+    "(database, API key), so enabling it is an operator duty when the value is set (README, Security)"
 )
 
 

@@ -60,6 +60,8 @@ class PlatformStack(ReadableStack):
             secrets_key=keys.cluster_secrets,
             log_group=logs.control_plane,
             admin_arns=config.cluster_admin_arns,
+            viewer_arns=config.cluster_viewer_arns,
+            namespace_editors=config.namespace_editors,
             access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
         )
         fargate = FargateProfiles(
@@ -82,6 +84,7 @@ class PlatformStack(ReadableStack):
             prefix=config.repository_prefix,
             config=config.ecr,
             kms_key_arn=keys.platform_data.arn,
+            deployed_tags=config.deployed_image_tags,
         )
         secrets = ServiceSecrets(
             self,

@@ -1,8 +1,10 @@
-"""Compares the pinned AWS Load Balancer Controller IAM policy with upstream's, for its version.
+"""Compares the kept copy of the AWS Load Balancer Controller IAM policy with upstream's at the pinned tag.
 
-Needs internet access (GitHub), which this project's build machines do not have: run it on a
-workstation before relying on the policy, and whenever the controller version is bumped.
-Exit status 0 when the statements match, 1 when they differ.
+Downloads `source` from eks_platform/data/alb_controller_pin.json (upstream's
+docs/install/iam_policy.json at the pinned controller tag) and compares it with the kept copy,
+byte for byte and statement by statement. The tests already check that the platform grants the
+kept copy exactly; this script checks that the copy is still upstream's. Needs GitHub access.
+Exit status 0 when they match, 1 when they differ.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import sys
 import urllib.request
 
-from eks_platform.alb_controller_policy import pinned
+from eks_platform.alb_controller_policy import pinned, policy_path
 
 
 def normalized(document: dict) -> list[str]:
@@ -21,13 +23,18 @@ def normalized(document: dict) -> list[str]:
 def main() -> int:
     data = pinned()
     with urllib.request.urlopen(data["source"], timeout=30) as response:
-        upstream = json.load(response)
-    if normalized(upstream) == normalized(data["policy"]):
-        print(f"the pinned policy matches upstream {data['controller_version']}")
+        raw = response.read()
+    upstream = json.loads(raw)
+    if raw == policy_path().read_bytes():
+        print(f"the kept policy is upstream's {data['controller_version']} byte for byte ({data['source']})")
         return 0
-    print(f"the pinned policy differs from {data['source']}:", file=sys.stderr)
+    if normalized(upstream) == normalized(data["policy"]):
+        version = data["controller_version"]
+        print(f"the kept policy has upstream's {version} statements, but its bytes differ: copy it again", file=sys.stderr)
+        return 1
+    print(f"the kept policy differs from {data['source']}:", file=sys.stderr)
     for line in sorted(set(normalized(upstream)) ^ set(normalized(data["policy"]))):
-        print(f"  {'upstream only' if line in normalized(upstream) else 'pinned only  '}: {line}", file=sys.stderr)
+        print(f"  {'upstream only' if line in normalized(upstream) else 'kept only    '}: {line}", file=sys.stderr)
     return 1
 
 

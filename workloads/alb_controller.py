@@ -32,10 +32,17 @@ def chart_version() -> str:
     return pinned()["chart_version"]
 
 
+def controller_version() -> str:
+    """The controller image tag the granted IAM policy was published for."""
+    return pinned()["controller_version"]
+
+
 def controller_values(*, region: str) -> dict[str, Any]:
     """Static values; clusterName and vpcId come from the platform as `set` entries.
-    Fargate pods have no instance metadata: the controller must be told all three."""
+    Fargate pods have no instance metadata: the controller must be told all three.
+    The image tag is the pinned one (the chart's default too), so the policy always matches it."""
     return {
+        "image": {"tag": controller_version()},
         "region": region,
         "replicaCount": 2,
         "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},

@@ -8,6 +8,7 @@ chart's cross-field rules fail at synth, naming the values file and the field.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,19 @@ PLACEHOLDER_REGISTRY = "000000000000.dkr.ecr.{region}.amazonaws.com"
 
 # Known only once the platform is applied: passed to Helm as a `set`, not inside the values document.
 IMAGE_REPOSITORY = "image.repository"
+# Platform-owned value: a digest of everything in charts/service. The Helm provider diffs only the
+# chart version and the values, so without it a template edit would never reach a cluster.
+CHART_DIGEST = "chartDigest"
+
+
+def chart_digest(chart_dir: Path = CHART_DIR) -> str:
+    """SHA-256 over every file of the chart (relative path, size and bytes), in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in chart_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        content = path.read_bytes()
+        digest.update(f"{path.relative_to(chart_dir).as_posix()}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
 
 
 def static_values(service: ServiceConfig) -> dict[str, Any]:
@@ -35,7 +49,7 @@ def static_values(service: ServiceConfig) -> dict[str, Any]:
 
 def release_values(service: ServiceConfig, repository_url: str) -> dict[str, Any]:
     """Everything the release is installed with."""
-    return deep_merge(static_values(service), {"image": {"repository": repository_url}})
+    return deep_merge(static_values(service), {"image": {"repository": repository_url}, CHART_DIGEST: chart_digest()})
 
 
 def render(values: Mapping[str, Any], *, release: str, namespace: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from config.model import EnvironmentConfig
 from eks_platform.outputs import PlatformOutputs
 from workloads.alb_controller import AlbController
 from workloads.fargate_logging import FargateLogging
-from workloads.service_chart import CHART_DIR, IMAGE_REPOSITORY, check_all_service_values, static_values
+from workloads.service_chart import CHART_DIGEST, CHART_DIR, IMAGE_REPOSITORY, chart_digest, check_all_service_values, static_values
 
 # Pod Security Standards, enforced by the API server for every pod in a service namespace.
 POD_SECURITY_LABELS = {
@@ -69,6 +69,7 @@ class WorkloadsStack(ReadableStack):
             role_arn=platform.alb_controller_role_arn,
         )
         chart_path = f"{STACK_DIR_TO_REPO_ROOT}/{CHART_DIR.relative_to(REPO_ROOT)}"
+        content = ReleaseSet(name=CHART_DIGEST, value=chart_digest(), type="string")  # a chart edit is a plan diff
         self.releases: dict[str, Release] = {}
         for service, spec in config.services.items():
             namespace = NamespaceV1(
@@ -91,7 +92,7 @@ class WorkloadsStack(ReadableStack):
                 namespace=spec.namespace,
                 chart=chart_path,
                 values=[json.dumps(static_values(spec), indent=2)],
-                set=[ReleaseSet(name=IMAGE_REPOSITORY, value=platform.repository_urls[service])],
+                set=[ReleaseSet(name=IMAGE_REPOSITORY, value=platform.repository_urls[service]), content],
                 wait=True,
                 timeout=600,
                 atomic=True,

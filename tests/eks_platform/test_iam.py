@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import Synthesized
 
 WILDCARDS = yaml.safe_load((Path(__file__).resolve().parents[2] / "eks_platform" / "data" / "wildcard_resource_actions.yaml").read_text())
-ALLOWED_WITH_STAR = [*WILDCARDS["no_resource_level_permissions"], *WILDCARDS["key_policies"]]
+ALLOWED_WITH_STAR = [*WILDCARDS["key_policies"]]
+# Upstream's policy, granted verbatim: compared with the kept copy instead (below).
+ALB_CONTROLLER_PERMISSIONS = "irsa_alb_controller_permissions"
 
 
 def irsa_trusts(env: Synthesized) -> dict[str, dict]:
@@ -59,9 +63,9 @@ def test_no_statement_allows_every_action(env: Synthesized) -> None:
         assert "*" not in statement["actions"], name
 
 
-def test_wildcard_resources_only_where_aws_has_no_resource_level_permissions(env: Synthesized) -> None:
+def test_wildcard_resources_only_where_listed_with_a_reason(env: Synthesized) -> None:
     for name, statement in all_statements(env):
-        if "*" not in statement.get("resources", []) or statement.get("condition"):
+        if name == ALB_CONTROLLER_PERMISSIONS or "*" not in statement.get("resources", []) or statement.get("condition"):
             continue
         unexplained = [a for a in statement["actions"] if not any(fnmatch.fnmatchcase(a, allowed) for allowed in ALLOWED_WITH_STAR)]
         assert not unexplained, f"{name}: Resource '*' for {unexplained}"
@@ -93,14 +97,50 @@ def test_service_permissions_match_what_each_service_does(env: Synthesized) -> N
     assert services_used("reporting") == {"secretsmanager", "kms", "athena", "glue", "s3"}
 
 
-def test_alb_controller_policy_is_the_pinned_published_one(env: Synthesized) -> None:
+def as_upstream(statement: dict) -> dict:
+    """A synthesized policy-document statement written the way upstream's JSON writes it."""
+    conditions: dict[str, dict[str, list[str]]] = {}
+    for condition in statement.get("condition", []):
+        conditions.setdefault(condition["test"], {})[condition["variable"]] = condition["values"]
+    return {"Effect": statement["effect"], "Action": statement["actions"], "Resource": statement["resources"], "Condition": conditions}
+
+
+def upstream_normalized(statement: dict) -> dict:
+    def listed(value: str | list[str]) -> list[str]:
+        return value if isinstance(value, list) else [value]
+
+    conditions = {test: {k: listed(v) for k, v in by_key.items()} for test, by_key in statement.get("Condition", {}).items()}
+    return {
+        "Effect": statement["Effect"],
+        "Action": listed(statement["Action"]),
+        "Resource": listed(statement["Resource"]),
+        "Condition": conditions,
+    }
+
+
+def test_alb_controller_is_granted_exactly_the_upstream_policy_of_its_pinned_tag(env: Synthesized) -> None:
     from eks_platform.alb_controller_policy import pinned
 
-    published = pinned()
-    statements = env.data("platform", "aws_iam_policy_document")["irsa_alb_controller_permissions"]["statement"]
-    assert [sorted(s["actions"]) for s in statements] == [sorted(s["Action"]) for s in published["policy"]["Statement"]]
+    published = pinned()  # refuses a copy whose digest is not the recorded upstream one
+    assert published["source"].endswith(f"/{published['controller_version']}/docs/install/iam_policy.json")
+    statements = env.data("platform", "aws_iam_policy_document")[ALB_CONTROLLER_PERMISSIONS]["statement"]
+    assert [as_upstream(s) for s in statements] == [upstream_normalized(s) for s in published["policy"]["Statement"]]
     (release,) = [r for r in env.resources("workloads", "helm_release").values() if r["chart"] == "aws-load-balancer-controller"]
     assert release["version"] == published["chart_version"]
+    assert json.loads(release["values"][0])["image"]["tag"] == published["controller_version"]
+
+
+def test_an_edited_copy_of_the_upstream_policy_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eks_platform import alb_controller_policy
+
+    for source in alb_controller_policy.DATA_DIR.iterdir():
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    copy = tmp_path / json.loads((tmp_path / alb_controller_policy.PIN_FILE.name).read_text())["policy_file"]
+    copy.write_text(copy.read_text().replace('"ec2:DescribeRouteTables",', ""))
+    monkeypatch.setattr(alb_controller_policy, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(alb_controller_policy, "PIN_FILE", tmp_path / alb_controller_policy.PIN_FILE.name)
+    with pytest.raises(ValueError, match="differs from the upstream copy"):
+        alb_controller_policy.pinned()
 
 
 def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> None:

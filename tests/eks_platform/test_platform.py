@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import json
 import re
@@ -111,17 +112,66 @@ def test_endpoint_is_private_and_public_only_for_listed_cidrs(env: Synthesized) 
         assert "public_access_cidrs" not in vpc_config
 
 
-def test_cluster_access_is_by_access_entries_with_an_admin_for_the_deployer(env: Synthesized) -> None:
+def test_cluster_access_is_by_access_entries_for_the_configured_principals_only(env: Synthesized) -> None:
+    from eks_platform.cluster import principal_key
+
     (cluster,) = env.resources("platform", "aws_eks_cluster").values()
     entries = env.resources("platform", "aws_eks_access_entry")
+    associations = env.resources("platform", "aws_eks_access_policy_association")
     if env.config.omits(EmulatorFeature.EKS_ACCESS_API):
         assert not entries and "access_config" not in cluster
         return
     assert cluster["access_config"]["authentication_mode"] == "API"
     assert cluster["access_config"]["bootstrap_cluster_creator_admin_permissions"] is False
-    assert entries["eks_deployer_access"]["principal_arn"] == "${data.aws_iam_session_context.eks_deployer.issuer_arn}"
-    (association,) = env.resources("platform", "aws_eks_access_policy_association").values()
-    assert association["policy_arn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
+    assert not env.data("platform", "aws_iam_session_context")  # no implicit "whoever ran the apply"
+    config = env.config
+    principals = {*config.cluster_admin_arns, *config.cluster_viewer_arns, *config.namespace_editors}
+    assert {name: entry["principal_arn"] for name, entry in entries.items()} == {f"eks_access_{principal_key(p)}": p for p in principals}
+
+    def granted(principal: str) -> dict[str, dict]:
+        prefix = f"eks_access_{principal_key(principal)}_"
+        return {
+            a["policy_arn"].rsplit("/", 1)[1]: a["access_scope"]
+            for name, a in associations.items()
+            if name.startswith(prefix)
+            and a["principal_arn"] == f"${{aws_eks_access_entry.eks_access_{principal_key(principal)}.principal_arn}}"
+        }
+
+    for arn in config.cluster_admin_arns:
+        assert granted(arn) == {"AmazonEKSClusterAdminPolicy": {"type": "cluster"}}
+    for arn in config.cluster_viewer_arns:
+        assert granted(arn)["AmazonEKSViewPolicy"] == {"type": "cluster"}
+    for arn, namespaces in config.namespace_editors.items():
+        assert granted(arn)["AmazonEKSEditPolicy"] == {"type": "namespace", "namespaces": list(namespaces)}
+    assert config.namespace_editors  # every shipped environment shows a service team
+
+
+def test_access_entries_are_named_by_the_principal_not_its_position() -> None:
+    from eks_platform.cluster import principal_key
+
+    assert principal_key("arn:aws:iam::111122223333:role/ops/platform-admin") == "111122223333_role_ops_platform-admin"
+    assert principal_key("arn:aws:iam::111122223333:user/alice") != principal_key("arn:aws:iam::444455556666:user/alice")
+
+
+def test_the_private_endpoint_admits_the_configured_sources_on_443_only(env: Synthesized) -> None:
+    rules = env.resources("platform", "aws_vpc_security_group_ingress_rule")
+    endpoint = env.config.endpoint
+    sources = {r.get("cidr_ipv4") or r.get("referenced_security_group_id") for r in rules.values()}
+    assert sources == {*endpoint.private_access_cidrs, *endpoint.private_access_security_groups}
+    for rule in rules.values():
+        assert rule["security_group_id"] == "${aws_eks_cluster.eks_cluster.vpc_config[0].cluster_security_group_id}"
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
+    if env.config.name == "prod":  # no public endpoint: this is the deployer's and operators' way in
+        assert not endpoint.public and rules
+
+
+def test_the_endpoint_skip_is_only_for_the_public_endpoint_being_on(env: Synthesized) -> None:
+    from app_support.checkov_skips import skips_in
+
+    (cluster,) = env.resources("platform", "aws_eks_cluster").values()
+    skips = skips_in(cluster)
+    assert "CKV_AWS_38" not in skips  # a world-open endpoint must fail the gate, never be skipped
+    assert set(skips) == ({"CKV_AWS_39"} if env.config.endpoint.public else set())
 
 
 # --- fargate --------------------------------------------------------------------------------------
@@ -198,10 +248,47 @@ def test_each_service_has_a_scanned_immutable_encrypted_repository(env: Synthesi
     assert not (env.config.protected and any(r["force_delete"] for r in repositories.values()))
 
 
-def test_lifecycle_policies_keep_the_configured_number_of_images(env: Synthesized) -> None:
-    for policy in env.resources("platform", "aws_ecr_lifecycle_policy").values():
-        (rule,) = json.loads(policy["policy"])["rules"]
-        assert rule["selection"]["countNumber"] == env.config.ecr.keep_last_images
+def expired_by(policy: dict, images: list[tuple[str | None, int]], today: int) -> set[str | None]:
+    """ECR's documented evaluation: rules in priority order; an image matched by a rule's tag
+    selection is not considered by lower-priority rules; count rules keep the newest N.
+    `images` are (tag or None, pushed day)."""
+    considered = list(images)
+    expired: set[str | None] = set()
+    for rule in sorted(policy["rules"], key=lambda r: r["rulePriority"]):
+        selection = rule["selection"]
+
+        def selects(image: tuple[str | None, int], selection: dict = selection) -> bool:
+            tag = image[0]
+            if selection["tagStatus"] == "untagged":
+                return tag is None
+            assert selection["tagStatus"] == "tagged"
+            return tag is not None and all(fnmatch.fnmatchcase(tag, p) for p in selection["tagPatternList"])
+
+        matched = [i for i in considered if selects(i)]
+        if selection["countType"] == "imageCountMoreThan":
+            newest_first = sorted(matched, key=lambda i: -i[1])
+            expired |= {i[0] for i in newest_first[selection["countNumber"] :]}
+        else:
+            expired |= {i[0] for i in matched if today - i[1] > selection["countNumber"]}
+        considered = [i for i in considered if i not in matched]
+    return expired
+
+
+def test_lifecycle_never_expires_a_deployed_tag_and_bounds_the_rest(env: Synthesized) -> None:
+    policies = env.resources("platform", "aws_ecr_lifecycle_policy")
+    ecr = env.config.ecr
+    for service, tags in env.config.deployed_image_tags.items():
+        policy = json.loads(policies[f"ecr_lifecycle_{service}"]["policy"])
+        assert tags and all(r["selection"]["tagStatus"] != "any" for r in policy["rules"])
+        protected = [r["selection"]["tagPatternList"] for r in policy["rules"][: len(tags)]]
+        assert protected == [[tag] for tag in sorted(tags)]
+        # The deployed image is the oldest; many newer tags and old untagged layers pile up after it.
+        images = [(tags[0], 0), *((f"9.{n}.0", n) for n in range(1, ecr.keep_last_images + 50)), *((None, n) for n in range(3))]
+        expired = expired_by(policy, [(t, d) for t, d in images], today=ecr.untagged_expire_days + 10)
+        assert tags[0] not in expired
+        kept_tagged = [t for t, _ in images if t is not None and t not in expired and t != tags[0]]
+        assert len(kept_tagged) == ecr.keep_last_images
+        assert None in expired  # untagged images past their age
 
 
 def test_each_service_has_a_kms_encrypted_secret(env: Synthesized) -> None:

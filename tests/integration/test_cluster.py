@@ -75,6 +75,22 @@ def test_service_deployments_are_available_and_run_as_non_root(kube, deployed_co
                 assert container.security_context.allow_privilege_escalation is False
 
 
+def test_service_pods_run_the_deployed_image_from_the_platform_repository(
+    kube, outputs: dict[str, Any], deployed_config: EnvironmentConfig
+) -> None:
+    """What `make preflight` checks before the apply: each image was pushed, so no pod waits on a pull."""
+    core = kube.CoreV1Api()
+    for name, spec in deployed_config.services.items():
+        (tag,) = deployed_config.deployed_image_tags[name]
+        digest = spec.values["image"].get("digest")
+        reference = f"{outputs['repository_urls'][name]}@{digest}" if digest else f"{outputs['repository_urls'][name]}:{tag}"
+        for pod in core.list_namespaced_pod(spec.namespace, label_selector=f"app.kubernetes.io/instance={name}").items:
+            assert {c.image for c in pod.spec.containers} == {reference}
+            for status in pod.status.container_statuses or []:
+                waiting = status.state.waiting.reason if status.state and status.state.waiting else None
+                assert waiting not in ("ImagePullBackOff", "ErrImagePull"), f"{spec.namespace}/{pod.metadata.name}: {waiting}"
+
+
 def test_ingresses_have_a_load_balancer_address(kube, deployed_config: EnvironmentConfig) -> None:
     networking = kube.NetworkingV1Api()
     for name, spec in deployed_config.services.items():

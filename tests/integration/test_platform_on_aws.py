@@ -79,6 +79,15 @@ def test_repositories_scan_on_push_are_immutable_and_kms_encrypted(aws, outputs:
         assert repository["encryptionConfiguration"]["encryptionType"] == "KMS"
 
 
+def test_lifecycle_policies_shield_the_deployed_tags_first(aws, outputs: Outputs, deployed_config: EnvironmentConfig) -> None:
+    for service, url in outputs["repository_urls"].items():
+        text = aws("ecr").get_lifecycle_policy(repositoryName=url.split("/", 1)[1])["lifecyclePolicyText"]
+        rules = sorted(json.loads(text)["rules"], key=lambda rule: rule["rulePriority"])
+        tags = deployed_config.deployed_image_tags[service]
+        assert [rule["selection"].get("tagPatternList") for rule in rules[: len(tags)]] == [[tag] for tag in sorted(tags)]
+        assert all(rule["selection"]["tagStatus"] != "any" for rule in rules)
+
+
 def test_secrets_exist_and_are_encrypted_with_the_platform_key(aws, outputs: Outputs) -> None:
     for arn in outputs["secret_arns"].values():
         secret = aws("secretsmanager").describe_secret(SecretId=arn)

@@ -71,3 +71,21 @@ def test_the_gate_fails_without_the_suppressions_and_on_a_parse_error(synthesize
     assert any("FAILED CKV_AWS_39" in p for p in found)
     assert any(p.startswith("kubernetes: FAILED") for p in found)
     assert any("parse error" in p for p in found)
+
+
+def test_a_world_open_public_endpoint_fails_the_gate_even_with_the_endpoint_skip(
+    synthesized: dict[str, Synthesized], tmp_path: Path
+) -> None:
+    """The trust rules refuse 0.0.0.0/0 in config; should one slip through, CKV_AWS_38 still fails (it is never skipped)."""
+    source = synthesized["dev"].outdir / "stacks" / "tap-platform-dev" / "cdk.tf.json"
+    document = json.loads(source.read_text())
+    (cluster,) = document["resource"]["aws_eks_cluster"].values()
+    assert skips_in(cluster)  # the CKV_AWS_39 skip stays in place
+    cluster["vpc_config"]["public_access_cidrs"] = ["0.0.0.0/0"]
+    stack = tmp_path / "tap-platform-dev"
+    stack.mkdir()
+    (stack / "cdk.tf.json").write_text(json.dumps(document))
+
+    found = problems(gate([stack], {}))
+
+    assert any("FAILED CKV_AWS_38" in p for p in found), found

@@ -152,3 +152,29 @@ def test_a_fourth_service_is_onboarded_from_data_alone(onboarded: Synthesized) -
     assert f"release_{service}" in onboarded.resources("workloads", "helm_release")
     (config_map,) = onboarded.resources("workloads", "kubernetes_config_map_v1").values()
     assert "*_ledger_*" in config_map["data"]["output.conf"]
+
+
+def test_every_service_release_carries_the_chart_content_digest(env: Synthesized) -> None:
+    """The Helm provider diffs values and chart version only: the digest turns a chart edit into a plan diff."""
+    from workloads.service_chart import CHART_DIGEST, chart_digest
+
+    for service in env.config.services:
+        release = service_release(env, service)
+        assert settings(release)[CHART_DIGEST] == chart_digest()
+        assert [s["type"] for s in release["set"] if s["name"] == CHART_DIGEST] == ["string"]
+
+
+def test_any_edit_to_the_chart_changes_the_digest(tmp_path) -> None:
+    import shutil
+
+    from workloads.service_chart import CHART_DIR, chart_digest
+
+    chart = tmp_path / "service"
+    shutil.copytree(CHART_DIR, chart)
+    before = chart_digest(chart)
+    assert before == chart_digest(CHART_DIR)
+    template = next(p for p in sorted((chart / "templates").iterdir()) if p.suffix == ".yaml")
+    template.write_text(template.read_text() + "\n# a comment is a change too\n")
+    edited = chart_digest(chart)
+    (chart / "templates" / "extra.yaml").write_text("")
+    assert len({before, edited, chart_digest(chart)}) == 3

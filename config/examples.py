@@ -1,0 +1,87 @@
+"""Example values shipped in the environment and values files, found so the synth can say so loudly.
+
+The repository ships documentation values where an account's own belong: RFC 5737 networks
+for endpoint CIDRs, AWS's documentation account ids in ARNs, placeholder bucket names. Each
+deploys without error and then fails or admits nobody on real AWS, so while one is still in
+place the synth prints a `warning:` line naming the file, the field and the value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+
+from config.loader import SERVICES_DIR, display_path, values_files
+from config.model import EnvironmentConfig
+
+# RFC 5737: TEST-NET-1, -2 and -3, reserved for documentation.
+DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+# Account ids AWS's documentation uses in examples.
+EXAMPLE_ACCOUNTS = ("111122223333", "123456789012", "444455556666", "777788889999", "000000000000")
+EXAMPLE_ARN = re.compile(rf"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:({'|'.join(EXAMPLE_ACCOUNTS)}):\S+")
+# The bucket names this repository ships in data_bucket.
+EXAMPLE_DATA_BUCKETS = frozenset({"tap-data-dev", "tap-data-staging", "tap-data-prod"})
+
+
+def is_documentation_cidr(cidr: str) -> bool:
+    network = ipaddress.ip_network(cidr, strict=False)
+    return any(network.version == d.version and network.subnet_of(d) for d in DOCUMENTATION_NETWORKS)
+
+
+def example_values(config: EnvironmentConfig) -> Iterator[tuple[str, str, str]]:
+    """(file, field, value) for every example value still in place in the environment and its services' values."""
+    env_file = f"config/environments/{config.name}.yaml"
+    for field in ("public_cidrs", "private_access_cidrs"):
+        for cidr in getattr(config.endpoint, field):
+            if is_documentation_cidr(cidr):
+                yield env_file, f"endpoint.{field}", f"{cidr} (an RFC 5737 documentation network)"
+    if config.data_bucket in EXAMPLE_DATA_BUCKETS:
+        yield env_file, "data_bucket", f"{config.data_bucket} (the name this repository ships)"
+    principals = {"cluster_admin_arns": config.cluster_admin_arns, "cluster_viewer_arns": config.cluster_viewer_arns}
+    principals.update({f"service_team_arns.{s}": arns for s, arns in config.service_team_arns.items()})
+    for field, arns in principals.items():
+        for arn in arns:
+            if EXAMPLE_ARN.fullmatch(arn):
+                yield env_file, field, f"{arn} (an example account)"
+    for name, service in config.services.items():
+        for field, value in _strings(service.values):
+            if EXAMPLE_ARN.search(value):
+                yield _values_file_setting(name, config.name, field, value), field, f"{value} (an example account)"
+
+
+def example_warnings(config: EnvironmentConfig) -> list[str]:
+    """One line per example value; none for an emulator environment, which never reaches AWS."""
+    if config.emulator is not None:
+        return []
+    return [
+        f"{file}: {field}: EXAMPLE VALUE still in place: {value}; replace it before deploying to AWS (README: 'Deploying to real AWS')"
+        for file, field, value in example_values(config)
+    ]
+
+
+def _values_file_setting(service: str, environment: str, field: str, value: str) -> str:
+    """The values file that sets `field` to `value` last (the environment's file wins)."""
+    files = values_files(SERVICES_DIR / service, environment)
+    for path in reversed(files):
+        if any(f == field and v == value for f, v in _strings(yaml.safe_load(path.read_text()) or {})):
+            return display_path(path)
+    return display_path(SERVICES_DIR / service)
+
+
+def _strings(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _strings(value, f"{path}.")
+        elif isinstance(value, str):
+            yield path, value
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    yield f"{path}[{index}]", item
+                elif isinstance(item, Mapping):
+                    yield from _strings(item, f"{path}[{index}].")

@@ -1,0 +1,98 @@
+"""Before the workloads apply: is every image the environment deploys in its ECR repository?
+
+    python -m scripts.preflight ENV          # or: make preflight ENV=prod
+
+The service releases are atomic with a 10-minute wait: a release whose image is missing waits
+in ImagePullBackOff, then rolls back. This names each missing image (repository and tag) first.
+Exit status 0 when every image is there, 1 when one is missing (each named on stderr), 2 for a
+configuration error. Reads the region from the environment file and AWS credentials the usual
+way (boto3: AWS_PROFILE, environment variables, SSO, instance roles).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import boto3
+from botocore.exceptions import ClientError
+
+from config.loader import ConfigError, load_environment
+from config.model import EnvironmentConfig
+
+
+@dataclass(frozen=True)
+class MissingImage:
+    service: str
+    repository: str
+    tag: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.repository}:{self.tag} (service {self.service}): {self.reason}"
+
+
+def missing_images(config: EnvironmentConfig, ecr: Any) -> list[MissingImage]:
+    """Every (repository, tag) the environment deploys that its ECR registry does not hold.
+
+    With `image.digest` set the pod pulls by digest: the tag must then carry that digest, since
+    the lifecycle policy shields images by the deployed tag (an untagged digest would expire).
+    """
+    missing = []
+    for service, tags in config.deployed_image_tags.items():
+        repository = f"{config.repository_prefix}/{config.services[service].repository}"
+        image = config.services[service].values.get("image")
+        digest = image.get("digest") if isinstance(image, dict) else None
+        for tag in tags:
+            try:
+                (found,) = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])["imageDetails"]
+            except ClientError as error:
+                code = error.response["Error"]["Code"]
+                if code == "ImageNotFoundException":
+                    missing.append(MissingImage(service, repository, tag, "no image with this tag: build and push it"))
+                elif code == "RepositoryNotFoundException":
+                    missing.append(MissingImage(service, repository, tag, "the repository does not exist: apply the platform stack first"))
+                else:
+                    raise
+                continue
+            if digest and found["imageDigest"] != digest:
+                reason = f"the tag carries {found['imageDigest']}, but image.digest pins {digest}: push that image under this tag"
+                missing.append(MissingImage(service, repository, tag, reason))
+    return missing
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m scripts.preflight ENVIRONMENT", file=sys.stderr)
+        return 2
+    try:
+        config = load_environment(argv[1])
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    ecr = boto3.client("ecr", region_name=config.region)
+    try:
+        missing = missing_images(config, ecr)
+    except ClientError as error:
+        print(f"error: ECR in {config.region}: {error}", file=sys.stderr)
+        return 1
+    if missing:
+        for image in missing:
+            print(f"error: missing image {image}", file=sys.stderr)
+        print(
+            f"error: {len(missing)} image(s) missing in {config.region}; the workloads apply would roll every release back "
+            "(README: 'Deploying to real AWS', build and push the images)",
+            file=sys.stderr,
+        )
+        return 1
+    count = sum(len(tags) for tags in config.deployed_image_tags.values())
+    print(f"preflight {config.name}: all {count} images are in ECR ({config.region})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

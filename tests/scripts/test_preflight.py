@@ -1,0 +1,98 @@
+"""The image preflight, against moto's ECR in this process: it names each missing image and stops."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import moto
+import pytest
+
+from config.model import EnvironmentConfig
+from scripts.preflight import main, missing_images
+
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023, "digest": "sha256:" + "a" * 64},
+        "layers": [],
+    }
+)
+
+
+@pytest.fixture
+def ecr(monkeypatch: pytest.MonkeyPatch):
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with moto.mock_aws():
+        yield boto3.client("ecr", region_name="us-east-1")
+
+
+def repositories(config: EnvironmentConfig) -> dict[str, str]:
+    return {service: f"{config.repository_prefix}/{spec.repository}" for service, spec in config.services.items()}
+
+
+def push(ecr, repository: str, tag: str) -> None:
+    ecr.put_image(repositoryName=repository, imageManifest=MANIFEST, imageTag=tag)
+
+
+def test_each_missing_image_is_named_and_the_apply_is_stopped(ecr, configs, capsys: pytest.CaptureFixture[str]) -> None:
+    config = configs["prod"]
+    repos = repositories(config)
+    for repository in repos.values():
+        ecr.create_repository(repositoryName=repository)
+    push(ecr, repos["payment"], config.deployed_image_tags["payment"][0])
+    push(ecr, repos["reporting"], "0.0.1-old")  # a different tag does not count
+
+    assert main(["preflight", "prod"]) == 1
+
+    errors = capsys.readouterr().err.splitlines()
+    for service in ("fraud-detection", "reporting"):
+        (tag,) = config.deployed_image_tags[service]
+        assert f"error: missing image {repos[service]}:{tag} (service {service}): no image with this tag: build and push it" in errors
+    assert not any(repos["payment"] in line for line in errors)
+
+
+def test_the_preflight_passes_once_every_image_is_pushed(ecr, configs, capsys: pytest.CaptureFixture[str]) -> None:
+    config = configs["prod"]
+    for service, repository in repositories(config).items():
+        ecr.create_repository(repositoryName=repository)
+        push(ecr, repository, config.deployed_image_tags[service][0])
+
+    assert main(["preflight", "prod"]) == 0
+    assert "all 3 images are in ECR" in capsys.readouterr().out
+
+
+def test_a_platform_not_yet_applied_is_named_too(ecr, configs) -> None:
+    missing = missing_images(configs["dev"], ecr)
+    assert {m.service for m in missing} == set(configs["dev"].services)
+    assert all("apply the platform stack first" in m.reason for m in missing)
+
+
+def test_an_unknown_environment_is_a_configuration_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preflight", "nowhere"]) == 2
+    assert capsys.readouterr().err.startswith("error: unknown environment 'nowhere'")
+
+
+def test_a_pinned_digest_must_be_the_one_the_tag_carries(ecr, configs) -> None:
+    config = configs["dev"]
+    service = config.services["payment"]
+    pinned = config.model_copy(
+        update={
+            "services": {
+                "payment": service.model_copy(
+                    update={"values": {**service.values, "image": {"tag": "1.0.0", "digest": "sha256:" + "b" * 64}}}
+                )
+            }
+        }
+    )
+    repository = repositories(pinned)["payment"]
+    ecr.create_repository(repositoryName=repository)
+    push(ecr, repository, "1.0.0")
+
+    (problem,) = missing_images(pinned, ecr)
+
+    assert problem.tag == "1.0.0" and "image.digest pins sha256:bbbb" in problem.reason
