@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import helm_python as helm
-import yaml
 
-from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, display_path, values_files
+from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge
 from config.model import EnvironmentConfig, ServiceConfig
+from workloads.ingress_groups import Placement, placements
+from workloads.ingress_groups import file_setting as blame
 
 CHART_DIR = REPO_ROOT / "charts" / "service"
 # Stands in for the ECR URL (known only after the platform is applied) while checking values.
@@ -28,14 +29,15 @@ PLACEHOLDER_REGISTRY = "000000000000.dkr.ecr.{region}.amazonaws.com"
 IMAGE_REPOSITORY = "image.repository"
 
 
-def static_values(service: ServiceConfig) -> dict[str, Any]:
+def static_values(service: ServiceConfig, placement: Placement | None = None) -> dict[str, Any]:
     """The service team's values with what the platform fixes at synth laid over them."""
-    return deep_merge(service.values, {"nameOverride": service.name, "serviceAccount": {"name": service.service_account}})
+    fixed = {"nameOverride": service.name, "serviceAccount": {"name": service.service_account}}
+    return deep_merge(deep_merge(service.values, fixed), placement.values() if placement else {})
 
 
-def release_values(service: ServiceConfig, repository_url: str) -> dict[str, Any]:
+def release_values(service: ServiceConfig, repository_url: str, placement: Placement | None = None) -> dict[str, Any]:
     """Everything the release is installed with."""
-    return deep_merge(static_values(service), {"image": {"repository": repository_url}})
+    return deep_merge(static_values(service, placement), {"image": {"repository": repository_url}})
 
 
 def render(values: Mapping[str, Any], *, release: str, namespace: str) -> dict[str, str]:
@@ -45,12 +47,18 @@ def render(values: Mapping[str, Any], *, release: str, namespace: str) -> dict[s
 
 
 def check_service_values(
-    service: ServiceConfig, *, environment: str, region: str, repository: str, services_dir: Path = SERVICES_DIR
+    service: ServiceConfig,
+    *,
+    environment: str,
+    region: str,
+    repository: str,
+    services_dir: Path = SERVICES_DIR,
+    placement: Placement | None = None,
 ) -> dict[str, str]:
     """Render `service` for `environment` or raise ConfigError naming the values file and field."""
     url = f"{PLACEHOLDER_REGISTRY.format(region=region)}/{repository}"
     try:
-        return render(release_values(service, url), release=service.name, namespace=service.namespace)
+        return render(release_values(service, url, placement), release=service.name, namespace=service.namespace)
     except helm.HelmError as error:
         field, rule = describe_helm_error(str(error))
         where = blame(services_dir / service.name, environment, field)
@@ -58,15 +66,19 @@ def check_service_values(
         raise ConfigError(f"{where}: {field}: {rule}" if named else f"{where}: {rule}") from None
 
 
-def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> None:
-    for service in config.services.values():
+def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> dict[str, Placement]:
+    """Every service's values rendered, after checking their Ingresses across services; returns the placements."""
+    placed = placements(config, services_dir)
+    for name, service in config.services.items():
         check_service_values(
             service,
             environment=config.name,
             region=config.region,
             repository=f"{config.repository_prefix}/{service.repository}",
             services_dir=services_dir,
+            placement=placed.get(name),
         )
+    return placed
 
 
 def describe_helm_error(message: str) -> tuple[str, str]:
@@ -86,18 +98,6 @@ def describe_helm_error(message: str) -> tuple[str, str]:
         named = re.match(r"([A-Za-z][\w.]*)[ :]", rule)
         return (named.group(1) if named and "." in named.group(1) else ""), rule
     return "", message.strip().splitlines()[0]
-
-
-def blame(service_dir: Path, environment: str, field: str) -> str:
-    """The values file that sets `field` last (environment file first), else the base file."""
-    files = values_files(service_dir, environment)
-    for path in reversed(files):
-        data: Any = yaml.safe_load(path.read_text()) or {}
-        for part in field.split(".") if field else []:
-            data = data.get(part) if isinstance(data, dict) else None
-        if field and data is not None:
-            return display_path(path)
-    return display_path(files[0] if files else service_dir)
 
 
 def _schema_description(field: str) -> str | None:
