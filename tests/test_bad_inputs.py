@@ -36,13 +36,22 @@ def apply_edit(path: Path, patch: dict[str, Any]) -> None:
     path.write_text(yaml.safe_dump(merged))
 
 
+def generate(repo: Path, spec: dict[str, Any]) -> None:
+    """`generate: {services: N, ingress: {...}}`: N more services written as data, for the quota cases."""
+    from scripts.generate_services import write_services
+
+    write_services(repo / "services", spec["services"], ingress=spec.get("ingress"))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_bad_input_is_refused_with_one_clear_line(case: Path, repo_copy: Path, tmp_path: Path) -> None:
     spec = yaml.safe_load(case.read_text())
     repo = tmp_path / "repo"
     shutil.copytree(repo_copy, repo, symlinks=True)
-    for relative, patch in spec["edit"].items():
+    for relative, patch in spec.get("edit", {}).items():
         apply_edit(repo / relative, patch)
+    if "generate" in spec:
+        generate(repo, spec["generate"])
 
     result = subprocess.run([sys.executable, "tap.py", spec["environment"]], cwd=repo, capture_output=True, text=True, timeout=120)
 

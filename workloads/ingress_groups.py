@@ -68,7 +68,11 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
             result[name] = Placement(group="", order=0)
         else:
             groups.setdefault(group_name(config.cluster_name, ingress["scheme"]), []).append(name)
-    ALBS_PER_REGION.check(len(groups) + len(result), "load balancers (one per scheme plus one per dedicated Ingress)", field="services")
+    try:
+        ALBS_PER_REGION.check(len(groups) + len(result), "load balancers (one per shared group plus one per dedicated Ingress)")
+    except ValueError as error:
+        last = sorted(result)[-1]  # over the limit only with dedicated ones: name the last of them
+        raise ConfigError(f"{where(last, 'dedicated')}: ingress.dedicated: {error}") from None
 
     for group, members in sorted(groups.items()):
         first = members[0]
