@@ -12,8 +12,15 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from config.emulator import EmulatorConfig, EmulatorFeature
-from config.fargate import FargateProfileConfig, FargateSelector
+from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig, derived_profiles
 from config.network import PROTECTED_MAX_ADDRESSES, EndpointAccess, NatStrategy, VpcConfig
+from config.quotas import (
+    ECR_REPOSITORIES_PER_REGION,
+    FARGATE_PROFILES_PER_CLUSTER,
+    IAM_ROLES_PER_ACCOUNT,
+    LOG_GROUPS_PER_REGION,
+    SECRETS_PER_REGION,
+)
 from config.reserved import MAX_PER_RESOURCE_TAGS, PER_RESOURCE_TAG_KEYS, PER_RESOURCE_TAG_PREFIXES, PLATFORM_TAG_KEYS
 from config.rules import (
     AWS_MAX_TAGS_PER_RESOURCE,
@@ -169,6 +176,13 @@ class EnvironmentConfig(Frozen):
         return self
 
     @model_validator(mode="after")
+    def _fits_its_region(self) -> EnvironmentConfig:
+        self.vpc.check_zones_in(self.region)
+        if self.emulator is not None and self.name != EMULATED_ENVIRONMENT:
+            raise ValueError(f"emulator: only the {EMULATED_ENVIRONMENT!r} environment deploys to the emulator; remove this block")
+        return self
+
+    @model_validator(mode="after")
     def _cluster_access_is_explicit(self) -> EnvironmentConfig:
         """One access entry per principal, named by the principal: nobody is admin by running the apply."""
         if self.omits(EmulatorFeature.EKS_ACCESS_API):
@@ -208,8 +222,29 @@ class EnvironmentConfig(Frozen):
                     f"services.{name}: its IAM role name {self.service_role_name(name)!r} would exceed "
                     f"{IAM_ROLE_NAME_MAX} characters; shorten the service name"
                 )
-            if name in self.fargate_profiles:
-                raise ValueError(f"fargate_profiles.{name}: a service's profile is derived from the service; remove it here")
+            if service.namespace in PLATFORM_NAMESPACES:
+                raise ValueError(f"services.{name}.namespace: {service.namespace!r} is reserved for the platform (config/fargate.py)")
+        return self
+
+    @model_validator(mode="after")
+    def _within_quotas(self) -> EnvironmentConfig:
+        """What grows with services, against the AWS quotas in config/quotas.py."""
+        derived = derived_profiles()
+        for name in self.fargate_profiles:
+            if name in derived:
+                raise ValueError(f"fargate_profiles.{name}: the platform derives this profile (config/fargate.py); remove it here")
+        FARGATE_PROFILES_PER_CLUSTER.check(
+            len(self.all_fargate_profiles),
+            f"Fargate profiles ({len(self.fargate_profiles)} configured, {len(derived)} the platform adds)",
+            field="fargate_profiles",
+        )
+        count = len(self.services)
+        IAM_ROLES_PER_ACCOUNT.check(
+            count + self.platform_role_count, f"IAM roles (one per service, {self.platform_role_count} for the platform)", field="services"
+        )
+        ECR_REPOSITORIES_PER_REGION.check(len({s.repository for s in self.services.values()}), "ECR repositories", field="services")
+        SECRETS_PER_REGION.check(count, "Secrets Manager secrets (one per service)", field="services")
+        LOG_GROUPS_PER_REGION.check(count + 2, "log groups (one per service, 2 for the platform)", field="services")
         return self
 
     @property
@@ -224,12 +259,14 @@ class EnvironmentConfig(Frozen):
         return self.cluster_name
 
     @property
+    def platform_role_count(self) -> int:
+        """IAM roles besides the services': cluster, Fargate pod execution, load balancer controller, flow logs."""
+        return 3 + int(self.flow_logs)
+
+    @property
     def all_fargate_profiles(self) -> Mapping[str, FargateProfileConfig]:
-        """The configured profiles plus one per service, selecting its namespace."""
-        derived = {
-            name: FargateProfileConfig(selectors=(FargateSelector(namespace=service.namespace),)) for name, service in self.services.items()
-        }
-        return {**self.fargate_profiles, **derived}
+        """The configured profiles plus the platform's fixed ones (config/fargate.py); none per service."""
+        return {**self.fargate_profiles, **derived_profiles()}
 
     @property
     def namespace_editors(self) -> dict[str, tuple[str, ...]]:

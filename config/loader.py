@@ -145,6 +145,27 @@ def merged_values(service_dir: Path, environment: str, services_dir: Path = SERV
     return merged
 
 
+def lookup(values: Mapping[str, Any], field: tuple[str, ...]) -> Any:
+    """The value at `field` (a key path) in nested mappings, or None."""
+    node: Any = values
+    for part in field:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def file_setting(service_dir: Path, environment: str, field: tuple[str, ...] | str, services_dir: Path = SERVICES_DIR) -> str:
+    """The values file that sets `field` (or, failing that, its nearest parent) last, environment file
+    first; else the base file. A key added only in values-dev.yaml is reported against values-dev.yaml."""
+    path_of = tuple(field.split(".")) if isinstance(field, str) else field
+    files = values_files(service_dir, environment)
+    documents = [(path, read_yaml(path, services_dir)) for path in files]
+    for depth in range(len(path_of), 0, -1):
+        for path, document in reversed(documents):
+            if lookup(document, path_of[:depth]) is not None:
+                return display_path(path)
+    return display_path(files[0] if files else service_dir)
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Helm's rule: maps merge key by key, anything else in `override` replaces."""
     result = dict(base)

@@ -29,7 +29,15 @@ PER_RESOURCE_TAG_PREFIXES: tuple[str, ...] = ("kubernetes.io/",)
 MAX_PER_RESOURCE_TAGS = 3
 
 # Values the platform sets in every release; a values file may not set them (charts/service).
-PLATFORM_OWNED_VALUES: tuple[str, ...] = ("image.repository", "serviceAccount", "nameOverride", "fullnameOverride", "global")
+PLATFORM_OWNED_VALUES: tuple[str, ...] = (
+    "image.repository",
+    "serviceAccount",
+    "nameOverride",
+    "fullnameOverride",
+    "global",
+    "ingress.group",
+    "chartDigest",
+)
 # Label keys the chart sets itself; podLabels may not set them (the first two are the selector).
 CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/")
 

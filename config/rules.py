@@ -12,6 +12,10 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+# Length limits of AWS and Helm names live with the other limits (config/quotas.py), each beside its source.
+from config.quotas import HELM_RELEASE_NAME_MAX as HELM_RELEASE_NAME_MAX
+from config.quotas import IAM_ROLE_NAME_MAX as IAM_ROLE_NAME_MAX
+
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 ECR_REPOSITORY = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
@@ -19,9 +23,6 @@ AWS_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 IAM_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+")
 # The values CloudWatch Logs accepts for a retention period.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-# A Helm release name is stored in a Secret label and must leave room for the revision suffix.
-HELM_RELEASE_NAME_MAX = 53
-IAM_ROLE_NAME_MAX = 64
 ECR_REPOSITORY_NAME_MAX = 256
 # Audit logs of a protected (payment) environment are kept a year: PCI DSS requirement 10.5.1.
 PROTECTED_LOG_RETENTION_DAYS = 365
@@ -38,7 +39,6 @@ TAG_CHARACTERS = re.compile(r"[\w .:/=+\-@]*")
 LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 LABEL_NAME_MAX = 63
 # EKS: a Fargate profile selector matches on at most 5 labels.
-FARGATE_SELECTOR_LABELS_MAX = 5
 
 S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 S3_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")

@@ -1,4 +1,4 @@
-"""Fargate: the pod execution role and one profile per namespace group, created one at a time."""
+"""Fargate: the pod execution role and the fixed set of profiles (config/fargate.py), created one at a time."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from constructs import Construct
 
 from config.model import FargateProfileConfig
 from eks_platform.context import AwsContext
+from eks_platform.log_groups import workload_group_name
 from eks_platform.policy import Condition, Statement, policy_document
 
 
@@ -27,7 +28,6 @@ class FargateProfiles(Construct):
         cluster: EksCluster,
         profiles: Mapping[str, FargateProfileConfig],
         subnet_ids: Sequence[str],
-        workload_log_group_arns: Sequence[str],
     ) -> None:
         super().__init__(scope, id_)
         # Only this cluster's Fargate profiles may hand the role to a pod (confused-deputy guard).
@@ -49,14 +49,16 @@ class FargateProfiles(Construct):
             role=self.pod_execution_role.name,
             policy_arn=f"arn:{aws.partition}:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy",
         )
-        # Fargate's built-in log router writes with this role, to the groups the platform created.
+        # Fargate's built-in log router writes with this role, to the workload groups the platform
+        # created (no logs:CreateLogGroup). One pattern rather than one ARN per service: a role's
+        # inline policies are capped at 10,240 characters, which 100 ARNs would exceed.
         logging = policy_document(
             self,
             "fargate_logging",
             [
                 Statement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    resources=[f"{arn}:*" for arn in workload_log_group_arns],
+                    resources=[aws.arn("logs", f"log-group:{workload_group_name(cluster_name, '*')}:*")],
                 )
             ],
         )

@@ -15,6 +15,11 @@ from app_support.checkov_skips import skip_checks
 from config.model import PROTECTED_LOG_RETENTION_DAYS
 
 
+def workload_group_name(cluster_name: str, service: str) -> str:
+    """A service's log group; `service="*"` gives the pattern matching all of them."""
+    return f"/aws/eks/{cluster_name}/workloads/{service}"
+
+
 class LogGroups(Construct):
     def __init__(
         self,
@@ -41,4 +46,4 @@ class LogGroups(Construct):
         # EKS writes control-plane logs to exactly this name.
         self.control_plane = group("control_plane", f"/aws/eks/{cluster_name}/cluster")
         self.flow_logs = group("vpc_flow_logs", f"/aws/vpc/{cluster_name}/flow-logs") if flow_logs else None
-        self.workloads = {name: group(f"workload_{name}", f"/aws/eks/{cluster_name}/workloads/{name}") for name in services}
+        self.workloads = {name: group(f"workload_{name}", workload_group_name(cluster_name, name)) for name in services}

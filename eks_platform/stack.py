@@ -72,7 +72,6 @@ class PlatformStack(ReadableStack):
             cluster=cluster.cluster,
             profiles=config.all_fargate_profiles,
             subnet_ids=network.private_subnet_ids,
-            workload_log_group_arns=[group.arn for group in logs.workloads.values()],
         )
         if not config.omits(EmulatorFeature.EKS_ADDONS):
             Addons(self, "addons", cluster=cluster.cluster, kube_system_profile=fargate.profiles["kube-system"])

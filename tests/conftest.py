@@ -21,6 +21,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from config.loader import SERVICES_DIR, ConfigError, environment_names, load_all_environments, load_environment
 from config.model import EnvironmentConfig
+from workloads.ingress_groups import placements
 from workloads.service_chart import check_service_values
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +113,9 @@ def onboarded(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     (ledger / "service.yaml").write_text(
         "namespace: ledger\nservice_account: ledger-api\nrepository: ledger\npermissions:\n  dynamodb_tables: [ledger-entries]\n"
     )
-    shutil.copy(SERVICES_DIR / "payment" / "values.yaml", ledger / "values.yaml")
+    values = yaml.safe_load((SERVICES_DIR / "payment" / "values.yaml").read_text())
+    values["ingress"]["path"] = "/ledger"  # a path of its own on the shared load balancer
+    (ledger / "values.yaml").write_text(yaml.safe_dump(values))
     config = load_environment("dev", services_dir=services)
     return synthesize(config, tmp_path_factory.mktemp("onboarded"), services_dir=services)
 
@@ -122,10 +125,15 @@ def rendered(configs: dict[str, EnvironmentConfig]) -> dict[tuple[str, str], lis
     """(environment, service) -> the manifests of that release, parsed."""
     result = {}
     for env, config in configs.items():
+        placed = placements(config)
         for name, service in config.services.items():
             try:
                 files = check_service_values(
-                    service, environment=env, region=config.region, repository=f"{config.repository_prefix}/{service.repository}"
+                    service,
+                    environment=env,
+                    region=config.region,
+                    repository=f"{config.repository_prefix}/{service.repository}",
+                    placement=placed.get(name),
                 )
             except ConfigError as error:
                 stop_on_bad_input(error)

@@ -89,6 +89,13 @@ def snapshot(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
+def generate(repo: Path, spec: dict[str, Any]) -> None:
+    """`generate: {services: N, ingress: {...}}`: N more services written as data, for the quota cases."""
+    from scripts.generate_services import write_services
+
+    write_services(repo / "services", spec["services"], ingress=spec.get("ingress"))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_bad_input_is_refused_with_one_clear_line(case: Path, repo_copy: Path, tmp_path: Path) -> None:
     spec = yaml.safe_load(case.read_text())
@@ -96,6 +103,8 @@ def test_bad_input_is_refused_with_one_clear_line(case: Path, repo_copy: Path, t
     shutil.copytree(repo_copy, repo, symlinks=True)
     apply_case(spec, repo)
     output_before = snapshot(repo / "cdktf.out")
+    if "generate" in spec:
+        generate(repo, spec["generate"])
 
     result = subprocess.run(
         [sys.executable, "tap.py", spec["environment"]], cwd=repo, capture_output=True, text=True, timeout=TIMEOUT_SECONDS

@@ -16,9 +16,10 @@ from typing import Any
 
 import helm_python as helm
 
-from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, display_path, read_yaml, values_files
+from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, file_setting, lookup
 from config.model import EnvironmentConfig, ServiceConfig
 from config.reserved import PLATFORM_OWNED_VALUES
+from workloads.ingress_groups import Placement, placements
 
 CHART_DIR = REPO_ROOT / "charts" / "service"
 # Stands in for the ECR URL (known only after the platform is applied) while checking values.
@@ -42,14 +43,15 @@ def chart_digest(chart_dir: Path = CHART_DIR) -> str:
     return digest.hexdigest()
 
 
-def static_values(service: ServiceConfig) -> dict[str, Any]:
+def static_values(service: ServiceConfig, placement: Placement | None = None) -> dict[str, Any]:
     """The service team's values with what the platform fixes at synth laid over them."""
-    return deep_merge(service.values, {"nameOverride": service.name, "serviceAccount": {"name": service.service_account}})
+    fixed = {"nameOverride": service.name, "serviceAccount": {"name": service.service_account}}
+    return deep_merge(deep_merge(service.values, fixed), placement.values() if placement else {})
 
 
-def release_values(service: ServiceConfig, repository_url: str) -> dict[str, Any]:
+def release_values(service: ServiceConfig, repository_url: str, placement: Placement | None = None) -> dict[str, Any]:
     """Everything the release is installed with."""
-    return deep_merge(static_values(service), {"image": {"repository": repository_url}, CHART_DIGEST: chart_digest()})
+    return deep_merge(static_values(service, placement), {"image": {"repository": repository_url}, CHART_DIGEST: chart_digest()})
 
 
 def render(values: Mapping[str, Any], *, release: str, namespace: str) -> dict[str, str]:
@@ -59,7 +61,13 @@ def render(values: Mapping[str, Any], *, release: str, namespace: str) -> dict[s
 
 
 def check_service_values(
-    service: ServiceConfig, *, environment: str, region: str, repository: str, services_dir: Path = SERVICES_DIR
+    service: ServiceConfig,
+    *,
+    environment: str,
+    region: str,
+    repository: str,
+    services_dir: Path = SERVICES_DIR,
+    placement: Placement | None = None,
 ) -> dict[str, str]:
     """Render `service` for `environment` or raise ConfigError naming the values file and field."""
     url = f"{PLACEHOLDER_REGISTRY.format(region=region)}/{repository}"
@@ -67,11 +75,11 @@ def check_service_values(
     check_platform_owned_values(service, service_dir, environment, services_dir)
     check_regional_arns(service, service_dir, environment, region, services_dir)
     try:
-        return render(release_values(service, url), release=service.name, namespace=service.namespace)
+        return render(release_values(service, url, placement), release=service.name, namespace=service.namespace)
     except helm.HelmError as error:
         values = release_values(service, url)
         path, rule = describe_helm_error(str(error), values)
-        where = blame(service_dir, environment, path, services_dir)
+        where = file_setting(service_dir, environment, path, services_dir)
         field = ".".join(path).encode("unicode_escape").decode()  # a key with a newline stays on one line
         named = field and not rule.startswith(field)
         rule = " ".join(rule.split())  # one line, whatever the values contained
@@ -81,8 +89,8 @@ def check_service_values(
 def check_platform_owned_values(service: ServiceConfig, service_dir: Path, environment: str, services_dir: Path = SERVICES_DIR) -> None:
     """The platform sets these itself; a values file setting them would be overridden without a word."""
     for field in PLATFORM_OWNED_VALUES:
-        if _lookup(service.values, tuple(field.split("."))) is not None:
-            where = blame(service_dir, environment, tuple(field.split(".")), services_dir)
+        if lookup(service.values, tuple(field.split("."))) is not None:
+            where = file_setting(service_dir, environment, tuple(field.split(".")), services_dir)
             owned = ", ".join(PLATFORM_OWNED_VALUES)
             raise ConfigError(f"{where}: {field}: is set by the platform and may not be set in a values file (platform-owned: {owned})")
 
@@ -96,30 +104,27 @@ def check_regional_arns(
 ) -> None:
     """An ALB can use only a certificate and web ACL of its own region: AWS refuses others at apply."""
     for field in REGIONAL_ARNS:
-        arn = _lookup(service.values, tuple(field.split(".")))
+        arn = lookup(service.values, tuple(field.split(".")))
         if isinstance(arn, str) and arn.count(":") >= 5 and arn.split(":")[3] != region:
-            where = blame(service_dir, environment, tuple(field.split(".")), services_dir)
+            where = file_setting(service_dir, environment, tuple(field.split(".")), services_dir)
             raise ConfigError(
                 f"{where}: {field}: {arn.split(':')[3]!r} is not the environment's region {region!r} (an ALB uses only its own region's)"
             )
 
 
-def _lookup(values: Mapping[str, Any], field: tuple[str, ...]) -> Any:
-    node: Any = values
-    for part in field:
-        node = node.get(part) if isinstance(node, Mapping) else None
-    return node
-
-
-def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> None:
-    for service in config.services.values():
+def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> dict[str, Placement]:
+    """Every service's values rendered, after checking their Ingresses across services; returns the placements."""
+    placed = placements(config, services_dir)
+    for name, service in config.services.items():
         check_service_values(
             service,
             environment=config.name,
             region=config.region,
             repository=f"{config.repository_prefix}/{service.repository}",
             services_dir=services_dir,
+            placement=placed.get(name),
         )
+    return placed
 
 
 def describe_helm_error(message: str, values: Mapping[str, Any] | None = None) -> tuple[tuple[str, ...], str]:
@@ -159,18 +164,6 @@ def _path_of_key(values: Mapping[str, Any], quoted: str, prefix: tuple[str, ...]
             if found:
                 return found
     return None
-
-
-def blame(service_dir: Path, environment: str, field: tuple[str, ...], services_dir: Path = SERVICES_DIR) -> str:
-    """The values file that sets `field` (or, failing that, its nearest parent) last, environment file
-    first; else the base file. A key added only in values-dev.yaml is reported against values-dev.yaml."""
-    files = values_files(service_dir, environment)
-    documents = [(path, read_yaml(path, services_dir)) for path in files]
-    for depth in range(len(field), 0, -1):
-        for path, document in reversed(documents):
-            if _lookup(document, field[:depth]) is not None:
-                return display_path(path)
-    return display_path(files[0] if files else service_dir)
 
 
 def _schema_description(field: tuple[str, ...]) -> str | None:

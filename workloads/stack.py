@@ -49,7 +49,7 @@ class WorkloadsStack(ReadableStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig, *, services_dir: Path = SERVICES_DIR) -> None:
         super().__init__(scope, workloads_stack_name(config.name))
         # Bad values fail here, before any Terraform is written.
-        check_all_service_values(config, services_dir)
+        placed = check_all_service_values(config, services_dir)
         configure_backend(self, config.backend, environment=config.name, layer="workloads")
         platform = platform_outputs_from_state(self, config)
         self._providers(platform)
@@ -91,7 +91,7 @@ class WorkloadsStack(ReadableStack):
                 name=service,
                 namespace=spec.namespace,
                 chart=chart_path,
-                values=[json.dumps(static_values(spec), indent=2)],
+                values=[json.dumps(static_values(spec, placed.get(service)), indent=2)],
                 set=[ReleaseSet(name=IMAGE_REPOSITORY, value=platform.repository_urls[service]), content],
                 wait=True,
                 timeout=600,

@@ -22,7 +22,7 @@ DEPLOYER = "arn:aws:iam::210987654321:role/ci-deployer"
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("aws")
     shutil.copytree(SERVICES_DIR, root / "services")
-    (root / "environments").mkdir()
+    shutil.copytree(ENVIRONMENTS_DIR, root / "environments")  # service folders hold values-<env>.yaml of every environment
     return root
 
 
@@ -85,7 +85,7 @@ def test_real_values_silence_the_warnings(workspace: Path) -> None:
     config = load_dev(
         workspace,
         {
-            "endpoint": {"public_cidrs": ["100.64.10.0/24"], "private_access_cidrs": ["10.200.0.0/16"]},
+            "endpoint": {"public_cidrs": ["93.184.216.0/24"], "private_access_cidrs": ["10.200.0.0/16"]},
             "data_bucket": "acme-payments-data-dev",
             "cluster_admin_arns": [DEPLOYER, ADMIN],
             "cluster_viewer_arns": [],

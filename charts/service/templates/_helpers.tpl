@@ -9,6 +9,12 @@ app.kubernetes.io/name: {{ include "service.fullname" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* The label the platform's `services` Fargate profile selects (config/fargate.py, SERVICE_POD_LABEL).
+Set after podLabels and never taken from them: without it a pod has no node to run on. */}}
+{{- define "service.fargateLabels" -}}
+tap.platform/compute: fargate
+{{- end -}}
+
 {{- define "service.labels" -}}
 {{ include "service.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Values.image.tag | quote }}

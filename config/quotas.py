@@ -1,0 +1,55 @@
+"""The AWS quotas and hard limits that grow with the number of services, in one place.
+
+Each limit names its source: the quota's name in Service Quotas (adjustable on request) or the
+documented hard limit. Synthesis checks every count against these and refuses a configuration
+that would fail at apply, naming the quota, so the 11th Fargate profile or the 101st listener
+rule is found at synth, not minutes into `terraform apply`. A raised quota is a code change
+here, reviewed like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int
+    source: str  # "<service>: <quota name as in Service Quotas or the docs>"
+
+    def check(self, count: int, counted: str, *, field: str = "") -> None:
+        """Raises ValueError as '[field: ]<count> <counted> exceed the limit of N (quota)'."""
+        if count > self.limit:
+            prefix = f"{field}: " if field else ""
+            raise ValueError(f"{prefix}{count} {counted} exceed the limit of {self.limit} ({self.source})")
+
+
+# Amazon EKS (docs: "View and manage Amazon EKS and Fargate service quotas"; the last two are
+# hard limits of the CreateFargateProfile API).
+FARGATE_PROFILES_PER_CLUSTER = Quota(10, "Amazon EKS quota 'Fargate profiles per cluster'")
+SELECTORS_PER_FARGATE_PROFILE = Quota(5, "Amazon EKS quota 'Selectors per Fargate profile'")
+LABELS_PER_FARGATE_SELECTOR = Quota(5, "Amazon EKS quota 'Label pairs per Fargate profile selector'")
+
+# IAM, per account (an account holding several environments shares it: the check is per environment).
+IAM_ROLES_PER_ACCOUNT = Quota(1000, "IAM quota 'Roles per account'")
+
+# Amazon ECR, per region.
+ECR_REPOSITORIES_PER_REGION = Quota(10_000, "Amazon ECR quota 'Registered repositories per Region'")
+
+# Elastic Load Balancing (docs: "Quotas for your Application Load Balancers").
+ALB_LISTENER_RULES = Quota(100, "Elastic Load Balancing quota 'Rules per Application Load Balancer' (excluding default rules)")
+ALB_TARGET_GROUPS = Quota(100, "Elastic Load Balancing quota 'Target Groups per Application Load Balancer'")
+ALBS_PER_REGION = Quota(50, "Elastic Load Balancing quota 'Application Load Balancers per Region'")
+
+# VPC: security groups on one network interface (a Fargate pod has one ENI). Security groups for
+# pods attach the cluster security group plus the service's own, 2 of these 5.
+SECURITY_GROUPS_PER_ENI = Quota(5, "Amazon VPC quota 'Security groups per network interface'")
+
+# Secrets Manager and CloudWatch Logs, per region: far above 100 services, checked for completeness.
+SECRETS_PER_REGION = Quota(500_000, "AWS Secrets Manager quota 'Secrets per Region'")
+LOG_GROUPS_PER_REGION = Quota(1_000_000, "CloudWatch Logs quota 'Log groups per Region'")
+
+# Helm: a release name is stored in a Secret label with a revision suffix (helm/helm: 53 characters).
+HELM_RELEASE_NAME_MAX = 53
+# IAM: role names are at most 64 characters (IAM hard limit, CreateRole).
+IAM_ROLE_NAME_MAX = 64

@@ -1,0 +1,110 @@
+"""Which load balancer each service's Ingress joins, checked across services at synth.
+
+An environment's Ingresses share one Application Load Balancer per scheme through an
+IngressGroup (`alb.ingress.kubernetes.io/group.name`), instead of one ALB each: at 50 services
+that is 2 load balancers billed by the hour, not 50. A service may ask for its own with
+`ingress.dedicated: true`.
+
+What belongs to the load balancer rather than to one Ingress must agree across its group, or
+the controller stops reconciling the whole group: the certificate (and with it the listen ports
+and the HTTPS redirect), the SSL policy and the WAF web ACL. Two services routing the same host
+and path would shadow one another. Both are refused here, naming both services' values files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, file_setting
+from config.model import EnvironmentConfig
+from config.quotas import ALB_LISTENER_RULES, ALB_TARGET_GROUPS, ALBS_PER_REGION
+
+CHART_DEFAULTS = REPO_ROOT / "charts" / "service" / "values.yaml"
+# Settings of the load balancer itself (listen ports and the redirect follow from certificateArn).
+PER_LOAD_BALANCER = ("certificateArn", "sslPolicy", "wafAclArn")
+# Each Ingress has one path and one backend: one listener rule (with HTTPS, the HTTP listener's
+# redirect is its default action, not a rule) and one target group.
+RULES_PER_INGRESS = 1
+TARGET_GROUPS_PER_INGRESS = 1
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a service's Ingress goes: its group ("" = a dedicated load balancer) and its order in it."""
+
+    group: str
+    order: int
+
+    def values(self) -> dict[str, Any]:
+        return {"ingress": {"group": {"name": self.group, "order": self.order}}}
+
+
+def group_name(cluster_name: str, scheme: str) -> str:
+    """The shared group of one scheme: deterministic, e.g. tap-prod-internet-facing."""
+    return f"{cluster_name}-{scheme}"
+
+
+def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> dict[str, Placement]:
+    """The placement of every service with an Ingress, or ConfigError naming the values files at odds."""
+    defaults = yaml.safe_load(CHART_DEFAULTS.read_text())["ingress"]
+    ingresses = {
+        name: deep_merge(defaults, _ingress(service.values))
+        for name, service in sorted(config.services.items())
+        if _ingress(service.values).get("enabled")
+    }
+
+    def where(service: str, field: str) -> str:
+        return file_setting(services_dir / service, config.name, f"ingress.{field}", services_dir)
+
+    groups: dict[str, list[str]] = {}
+    result: dict[str, Placement] = {}
+    for name, ingress in ingresses.items():
+        if ingress.get("dedicated"):
+            result[name] = Placement(group="", order=0)
+        else:
+            groups.setdefault(group_name(config.cluster_name, ingress["scheme"]), []).append(name)
+    try:
+        ALBS_PER_REGION.check(len(groups) + len(result), "load balancers (one per shared group plus one per dedicated Ingress)")
+    except ValueError as error:
+        last = sorted(result)[-1]  # over the limit only with dedicated ones: name the last of them
+        raise ConfigError(f"{where(last, 'dedicated')}: ingress.dedicated: {error}") from None
+
+    for group, members in sorted(groups.items()):
+        first = members[0]
+        routes: dict[tuple[str, str], str] = {}
+        for name in members:
+            ingress = ingresses[name]
+            for field in PER_LOAD_BALANCER:
+                if ingress.get(field) != ingresses[first].get(field):
+                    raise ConfigError(
+                        f"{where(name, field)}: ingress.{field}: {ingress.get(field)!r} differs from {ingresses[first].get(field)!r} "
+                        f"in {where(first, field)}; a load balancer's settings must agree across its group {group} "
+                        "(or set ingress.dedicated: true)"
+                    )
+            route = (ingress.get("host") or "", ingress["path"])
+            if route in routes:
+                raise ConfigError(
+                    f"{where(name, 'path')}: ingress.path: host {route[0] or '*'} path {route[1]} is already routed to "
+                    f"{routes[route]} ({where(routes[route], 'path')}) on the shared load balancer {group}"
+                )
+            routes[route] = name
+        try:
+            ALB_LISTENER_RULES.check(len(members) * RULES_PER_INGRESS, f"listener rules on the shared load balancer {group}")
+            ALB_TARGET_GROUPS.check(len(members) * TARGET_GROUPS_PER_INGRESS, f"target groups on the shared load balancer {group}")
+        except ValueError as error:
+            raise ConfigError(f"{where(members[-1], 'scheme')}: ingress: {error}; move services to ingress.dedicated: true") from None
+        # Longer paths first on the same host, so /payments/admin is matched before /payments.
+        ranked = sorted(members, key=lambda n: (ingresses[n].get("host") or "", -len(ingresses[n]["path"]), ingresses[n]["path"], n))
+        for order, name in enumerate(ranked, start=1):
+            result[name] = Placement(group=group, order=order)
+    return result
+
+
+def _ingress(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    ingress = values.get("ingress")
+    return ingress if isinstance(ingress, Mapping) else {}
