@@ -46,7 +46,11 @@ class FargateSelector(Frozen):
             raise ValueError(f"{value!r} is not a namespace pattern (a DNS-1123 label that may contain the wildcards '*' and '?')")
         return value
 
-    _labels = field_validator("labels")(lambda v: labels(v, max_count=LABELS_PER_FARGATE_SELECTOR.limit))
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        LABELS_PER_FARGATE_SELECTOR.check(len(value), "labels in one selector")
+        return labels(value)
 
 
 class FargateProfileConfig(Frozen):

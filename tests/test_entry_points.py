@@ -122,7 +122,7 @@ def test_under_the_cdktf_cli_warnings_go_to_stdout_without_empty_lines(tmp_path:
     result = run([sys.executable, "tap.py", "dev"], path=os.environ["PATH"], CDKTF_OUTDIR=str(outdir))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.startswith("warning: Kubernetes 1.29 is past")
+    assert result.stdout.startswith("warning: AWS no longer creates Kubernetes 1.29 clusters")
     assert "\n\n" not in result.stdout and not result.stdout.endswith("\n")
     assert "earlier synths" not in result.stdout  # the CLI removes other stacks' folders itself
 

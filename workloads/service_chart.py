@@ -113,8 +113,14 @@ def check_regional_arns(
 
 
 def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> dict[str, Placement]:
-    """Every service's values rendered, after checking their Ingresses across services; returns the placements."""
-    placed = placements(config, services_dir)
+    """Every service's values rendered, then their Ingresses checked across services; returns the placements.
+
+    A service's own mistake is reported before a disagreement between services: it is the more
+    precise message, and fixing it may settle the disagreement too."""
+    try:
+        placed, conflict = placements(config, services_dir), None
+    except ConfigError as error:
+        placed, conflict = {}, error
     for name, service in config.services.items():
         check_service_values(
             service,
@@ -124,6 +130,8 @@ def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SER
             services_dir=services_dir,
             placement=placed.get(name),
         )
+    if conflict is not None:
+        raise conflict
     return placed
 
 

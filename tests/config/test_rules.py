@@ -182,7 +182,7 @@ def test_only_the_local_environment_has_an_emulator() -> None:
 @pytest.mark.parametrize(
     ("labels", "message"),
     [
-        ({f"l{i}": "x" for i in range(6)}, "at most 5 labels"),
+        ({f"l{i}": "x" for i in range(6)}, "6 labels in one selector exceed the limit of 5"),
         ({"team name": "x"}, "label key"),
         ({"Example.com/team": "x"}, "prefix before '/'"),
         ({"/team": "x"}, "prefix before '/'"),
