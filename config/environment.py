@@ -53,6 +53,13 @@ def principal_arns(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+def principal_key(arn: str) -> str:
+    """A Terraform-safe name derived from the principal alone (account, kind, path and name), so that
+    reordering a list never replaces an access entry: arn:aws:iam::111122223333:role/ops/admin -> 111122223333_role_ops_admin."""
+    account, resource = arn.split(":")[4], arn.split(":", 5)[5]
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{account}_{resource}")
+
+
 class EcrConfig(Frozen):
     """Lifecycle: untagged images expire `untagged_expire_days` after push, tagged ones beyond the
     newest `keep_last_images`; the tags the environment deploys never expire."""
@@ -193,6 +200,12 @@ class EnvironmentConfig(Frozen):
                 "stack and the operators (nobody is made cluster admin implicitly)"
             )
         admins = set(self.cluster_admin_arns)
+        keys: dict[str, str] = {}
+        team_arns = [arn for arns in self.service_team_arns.values() for arn in arns]
+        for arn in dict.fromkeys([*self.cluster_admin_arns, *self.cluster_viewer_arns, *team_arns]):
+            other = keys.setdefault(principal_key(arn), arn)
+            if other != arn:
+                raise ValueError(f"cluster_admin_arns: {arn!r} and {other!r} would share the access entry name {principal_key(arn)!r}")
         for arn in self.cluster_viewer_arns:
             if arn in admins:
                 raise ValueError(f"cluster_viewer_arns: {arn!r} is already in cluster_admin_arns; list each principal once")

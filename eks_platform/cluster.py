@@ -24,19 +24,13 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
+from config.environment import principal_key
 from config.model import EndpointAccess
 from eks_platform.context import AwsContext
 from eks_platform.policy import Statement, policy_document
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 ACCESS_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/{name}"
-
-
-def principal_key(arn: str) -> str:
-    """A Terraform-safe name derived from the principal alone (account, kind, path and name), so that
-    reordering a list never replaces an access entry: arn:aws:iam::111122223333:role/ops/admin -> 111122223333_role_ops_admin."""
-    account, resource = arn.split(":")[4], arn.split(":", 5)[5]
-    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{account}_{resource}")
 
 
 def source_key(source: str) -> str:

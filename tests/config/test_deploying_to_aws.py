@@ -46,6 +46,11 @@ def load_dev(workspace: Path, patch: dict[str, Any], replace: tuple[str, ...] = 
         ),
         ({"service_team_arns": {"ledger": [ADMIN]}}, ("service_team_arns",), "service_team_arns.ledger: not a service"),
         ({"service_team_arns": {"payment": ["payment-team"]}}, ("service_team_arns",), "'payment-team' is not an IAM role or user ARN"),
+        (
+            {"cluster_admin_arns": [ADMIN.replace("platform-admin", "platform_admin"), ADMIN.replace("platform-admin", "platform.admin")]},
+            ("cluster_admin_arns",),
+            "would share the access entry name '210987654321_role_platform_admin'",
+        ),
         ({"endpoint": {"private_access_cidrs": ["0.0.0.0/0"]}}, (), "endpoint.private_access_cidrs: '0.0.0.0/0': list the IPv4 networks"),
         ({"endpoint": {"private_access_security_groups": ["sg-12"]}}, (), "'sg-12' is not a security group id"),
     ],
