@@ -27,6 +27,10 @@ from config.rules import (
 from config.service import ServiceConfig
 from config.state import LocalBackend, S3Backend
 
+# Namespaces the platform itself runs pods in on Fargate (besides kube-system), each with a
+# Fargate profile and a log group; no service may use them.
+PLATFORM_NAMESPACES: tuple[str, ...] = ()
+
 
 class EcrConfig(Frozen):
     keep_last_images: Annotated[int, Field(ge=1, le=1000)] = 30
@@ -157,6 +161,23 @@ class EnvironmentConfig(Frozen):
             name: FargateProfileConfig(selectors=(FargateSelector(namespace=service.namespace),)) for name, service in self.services.items()
         }
         return {**self.fargate_profiles, **derived}
+
+    @property
+    def fargate_log_group_prefix(self) -> str:
+        """Fargate's log router writes each namespace's pods to `<prefix><namespace>`, a group the platform creates."""
+        return f"/aws/eks/{self.cluster_name}/workloads/"
+
+    def fargate_log_group(self, namespace: str) -> str:
+        return f"{self.fargate_log_group_prefix}{namespace}"
+
+    @property
+    def platform_fargate_namespaces(self) -> tuple[str, ...]:
+        """Namespaces besides the services' whose pods run on Fargate: the configured profiles'
+        (kube-system at least) and the platform's own. Wildcard selectors name no one namespace."""
+        selected = [s.namespace for p in self.fargate_profiles.values() for s in p.selectors]
+        own = [n for n in PLATFORM_NAMESPACES if n not in selected]
+        service_namespaces = {s.namespace for s in self.services.values()}
+        return tuple(dict.fromkeys(n for n in [*selected, *own] if "*" not in n and "?" not in n and n not in service_namespaces))
 
     def omits(self, feature: EmulatorFeature) -> bool:
         return self.emulator is not None and feature in self.emulator.omit

@@ -43,12 +43,13 @@ class PlatformStack(ReadableStack):
             self,
             "log_groups",
             cluster_name=name,
-            services=services,
+            service_groups={service: config.fargate_log_group(spec.namespace) for service, spec in services.items()},
+            namespace_groups={namespace: config.fargate_log_group(namespace) for namespace in config.platform_fargate_namespaces},
             retention_days=config.log_retention_days,
             kms_key_arn=keys.platform_data.arn,
             flow_logs=config.flow_logs,
         )
-        network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs)
+        network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs, aws=aws)
         cluster = Cluster(
             self,
             "eks",
@@ -70,7 +71,7 @@ class PlatformStack(ReadableStack):
             cluster=cluster.cluster,
             profiles=config.all_fargate_profiles,
             subnet_ids=network.private_subnet_ids,
-            workload_log_group_arns=[group.arn for group in logs.workloads.values()],
+            workload_log_group_arns=[group.arn for group in [*logs.workloads.values(), *logs.fargate_namespaces.values()]],
         )
         if not config.omits(EmulatorFeature.EKS_ADDONS):
             Addons(self, "addons", cluster=cluster.cluster, kube_system_profile=fargate.profiles["kube-system"])

@@ -54,7 +54,9 @@ def controller_values(*, region: str) -> dict[str, Any]:
 
 
 class AlbController(Construct):
-    def __init__(self, scope: Construct, id_: str, *, cluster_name: str, region: str, vpc_id: str, role_arn: str) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, cluster_name: str, region: str, vpc_id: str, role_arn: str, depends_on: list | None = None
+    ) -> None:
         super().__init__(scope, id_)
         self.service_account = ServiceAccountV1(
             self,
@@ -79,5 +81,5 @@ class AlbController(Construct):
             # Ready means its webhook answers; releases with Ingresses are installed only then.
             wait=True,
             timeout=600,
-            depends_on=[self.service_account],
+            depends_on=[self.service_account, *(depends_on or [])],
         )

@@ -22,6 +22,7 @@ from config.model import EnvironmentConfig
 from eks_platform.outputs import PlatformOutputs
 from workloads.alb_controller import AlbController
 from workloads.fargate_logging import FargateLogging
+from workloads.metrics_server import MetricsServer
 from workloads.service_chart import CHART_DIR, IMAGE_REPOSITORY, check_all_service_values, static_values
 
 # Pod Security Standards, enforced by the API server for every pod in a service namespace.
@@ -32,6 +33,9 @@ POD_SECURITY_LABELS = {
     "pod-security.kubernetes.io/warn": "restricted",
 }
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# The load balancer controller injects a readiness gate into pods of labelled namespaces: a new
+# pod counts as ready only once its target is healthy, so a rollout never outruns the ALB.
+READINESS_GATE_LABEL = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
 
 
 def platform_outputs_from_state(scope: Construct, config: EnvironmentConfig) -> PlatformOutputs:
@@ -54,12 +58,15 @@ class WorkloadsStack(ReadableStack):
         platform = platform_outputs_from_state(self, config)
         self._providers(platform)
 
-        FargateLogging(
+        logging = FargateLogging(
             self,
             "fargate_logging",
             region=config.region,
-            log_group_by_namespace={spec.namespace: platform.workload_log_groups[service] for service, spec in config.services.items()},
+            log_group_prefix=config.fargate_log_group_prefix,
+            fallback_log_group=config.fargate_log_group("kube-system"),
         )
+        # Fargate reads the logging ConfigMap only when a pod starts: everything installed here waits for it.
+        logged = [logging.namespace, logging.config_map]
         controller = AlbController(
             self,
             "alb_controller",
@@ -67,12 +74,16 @@ class WorkloadsStack(ReadableStack):
             region=config.region,
             vpc_id=platform.vpc_id,
             role_arn=platform.alb_controller_role_arn,
+            depends_on=logged,
         )
+        MetricsServer(self, "metrics_server", depends_on=logged)
         chart_path = f"{STACK_DIR_TO_REPO_ROOT}/{CHART_DIR.relative_to(REPO_ROOT)}"
         self.releases: dict[str, Release] = {}
         for service, spec in config.services.items():
             namespace = NamespaceV1(
-                self, f"namespace_{service}", metadata=NamespaceV1Metadata(name=spec.namespace, labels=POD_SECURITY_LABELS)
+                self,
+                f"namespace_{service}",
+                metadata=NamespaceV1Metadata(name=spec.namespace, labels={**POD_SECURITY_LABELS, **READINESS_GATE_LABEL}),
             )
             account = ServiceAccountV1(
                 self,
@@ -97,7 +108,7 @@ class WorkloadsStack(ReadableStack):
                 atomic=True,
                 # The controller's webhook rejects Ingresses until it is ready; on destroy the
                 # release (and its load balancer) goes first, while the controller can still clean up.
-                depends_on=[namespace, account, controller.release],
+                depends_on=[namespace, account, controller.release, *logged],
             )
 
     def _providers(self, platform: PlatformOutputs) -> None:

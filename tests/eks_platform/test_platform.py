@@ -158,7 +158,10 @@ def test_pod_execution_role_may_write_only_to_workload_log_groups(env: Synthesiz
     logging = env.data("platform", "aws_iam_policy_document")["fargate_fargate_logging"]
     (statement,) = logging["statement"]
     assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
-    assert statement["resources"] == [f"${{aws_cloudwatch_log_group.log_groups_workload_{s}.arn}}:*" for s in env.config.services]
+    assert statement["resources"] == [
+        *(f"${{aws_cloudwatch_log_group.log_groups_workload_{s}.arn}}:*" for s in env.config.services),
+        *(f"${{aws_cloudwatch_log_group.log_groups_fargate_{n.replace('-', '_')}.arn}}:*" for n in env.config.platform_fargate_namespaces),
+    ]
 
 
 # --- add-ons --------------------------------------------------------------------------------------
