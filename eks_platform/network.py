@@ -96,8 +96,10 @@ class Network(Construct):
                     tags={"Name": f"{cluster_name}-{zone}"},
                 )
             )
+        self.private_route_tables: list[RouteTable] = []
         for index, (zone, subnet) in enumerate(zip(config.availability_zones, self.private_subnets, strict=True)):
             routes = RouteTable(self, f"private_{zone}_route_table", vpc_id=self.vpc.id, tags={"Name": f"{cluster_name}-private-{zone}"})
+            self.private_route_tables.append(routes)
             nat = self.nat_gateways[index if config.nat is NatStrategy.PER_AZ else 0]
             Route(
                 self, f"private_{zone}_default_route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id

@@ -22,6 +22,7 @@ from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.secrets import ServiceSecrets
 from eks_platform.service_policies import service_statements
+from eks_platform.vpc_endpoints import VpcEndpoints
 
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
@@ -50,6 +51,16 @@ class PlatformStack(ReadableStack):
             flow_logs=config.flow_logs,
         )
         network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs, aws=aws)
+        VpcEndpoints(
+            self,
+            "vpc_endpoints",
+            cluster_name=name,
+            region=config.region,
+            vpc_id=network.vpc.id,
+            vpc_cidr=config.vpc.cidr,
+            subnet_ids=network.private_subnet_ids,
+            route_table_ids=[table.id for table in network.private_route_tables],
+        )
         cluster = Cluster(
             self,
             "eks",

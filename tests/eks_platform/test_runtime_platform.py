@@ -50,3 +50,29 @@ def test_kube_system_logs_go_to_a_platform_created_encrypted_group(env: Synthesi
     group = groups[env.config.fargate_log_group("kube-system")]
     assert group["kms_key_id"] == "${aws_kms_key.encryption_platform_data_key.arn}"
     assert group["retention_in_days"] == env.config.log_retention_days
+
+
+def test_aws_apis_are_reached_through_private_endpoints(env: Synthesized) -> None:
+    endpoints = env.resources("platform", "aws_vpc_endpoint")
+    region = env.config.region
+    interface = {e["service_name"]: e for e in endpoints.values() if e["vpc_endpoint_type"] == "Interface"}
+    wanted = {"ecr.api", "ecr.dkr", "sts", "logs", "secretsmanager"}
+    assert set(interface) == {f"com.amazonaws.{region}.{s}" for s in wanted}
+    private_subnets = {f"${{aws_subnet.network_private_{zone}.id}}" for zone in env.config.vpc.availability_zones}
+    for endpoint in interface.values():
+        assert endpoint["private_dns_enabled"] is True
+        assert set(endpoint["subnet_ids"]) == private_subnets
+        assert endpoint["security_group_ids"] == ["${aws_security_group.vpc_endpoints_security_group.id}"]
+    (s3,) = [e for e in endpoints.values() if e["vpc_endpoint_type"] == "Gateway"]
+    assert s3["service_name"] == f"com.amazonaws.{region}.s3"
+    assert set(s3["route_table_ids"]) == {
+        f"${{aws_route_table.network_private_{zone}_route_table.id}}" for zone in env.config.vpc.availability_zones
+    }
+
+
+def test_endpoint_security_group_admits_only_the_vpc_on_443(env: Synthesized) -> None:
+    group = env.resources("platform", "aws_security_group")["vpc_endpoints_security_group"]
+    (ingress,) = group["ingress"]
+    assert (ingress["from_port"], ingress["to_port"], ingress["protocol"]) == (443, 443, "tcp")
+    assert ingress["cidr_blocks"] == [env.config.vpc.cidr]
+    assert group["egress"] == []
