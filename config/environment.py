@@ -139,6 +139,13 @@ class EnvironmentConfig(Frozen):
                     f"services.{name}: its IAM role name {self.service_role_name(name)!r} would exceed "
                     f"{IAM_ROLE_NAME_MAX} characters; shorten the service name"
                 )
+            for target in service.reaches:
+                if target == name:
+                    raise ValueError(f"services.{name}.reaches: a service always reaches itself; list other services only")
+                if target not in self.services:
+                    raise ValueError(
+                        f"services.{name}.reaches: {target!r} is not a service; choose from {', '.join(sorted(self.services))}"
+                    )
             if name in self.fargate_profiles:
                 raise ValueError(f"fargate_profiles.{name}: a service's profile is derived from the service; remove it here")
         return self

@@ -76,3 +76,87 @@ def test_endpoint_security_group_admits_only_the_vpc_on_443(env: Synthesized) ->
     assert (ingress["from_port"], ingress["to_port"], ingress["protocol"]) == (443, 443, "tcp")
     assert ingress["cidr_blocks"] == [env.config.vpc.cidr]
     assert group["egress"] == []
+
+
+# --- security groups for pods -----------------------------------------------------------------
+
+
+def rules(env: Synthesized, kind: str) -> dict[str, dict]:
+    return env.resources("platform", f"aws_vpc_security_group_{kind}_rule")
+
+
+def group_ref(logical: str) -> str:
+    return f"${{aws_security_group.{logical}.id}}"
+
+
+def service_group(service: str) -> str:
+    return group_ref(f"security_groups_service_{service.replace('-', '_')}")
+
+
+def test_each_service_has_its_own_security_group_reached_only_by_its_load_balancer(env: Synthesized) -> None:
+    from eks_platform.service_network import ServiceNetwork
+
+    ingress = rules(env, "ingress")
+    for service, spec in env.config.services.items():
+        network = ServiceNetwork.of(spec)
+        into = [r for r in ingress.values() if r["security_group_id"] == service_group(service)]
+        sources = {r["referenced_security_group_id"] for r in into}
+        assert all("cidr_ipv4" not in r for r in into), "no CIDR may reach a service's pods"
+        assert all((r["from_port"], r["to_port"]) == (network.container_port,) * 2 for r in into)
+        callers = {service_group(s) for s, other in env.config.services.items() if service in other.reaches}
+        expected_alb = {group_ref(f"security_groups_alb_{network.scheme.replace('-', '_')}")} if network.scheme else set()
+        assert sources == expected_alb | callers, service
+
+
+def test_service_pods_share_no_self_referencing_group(env: Synthesized) -> None:
+    pods = group_ref("security_groups_pods")
+    for rule in [*rules(env, "ingress").values(), *rules(env, "egress").values()]:
+        if rule["security_group_id"] == pods:
+            assert rule.get("referenced_security_group_id") != pods
+
+
+def test_pods_reach_coredns_and_the_api_server_and_the_kubelet_is_reachable(env: Synthesized) -> None:
+    pods = group_ref("security_groups_pods")
+    egress = [r for r in rules(env, "egress").values() if r["security_group_id"] == pods]
+    ingress = list(rules(env, "ingress").values())
+    assert any(r["from_port"] == 443 and r.get("cidr_ipv4") == "0.0.0.0/0" for r in egress)
+    if env.config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP):
+        return
+    cluster_group = "${aws_eks_cluster.eks_cluster.vpc_config[0].cluster_security_group_id}"
+    assert {(r["ip_protocol"], r["from_port"]) for r in egress if r.get("referenced_security_group_id") == cluster_group} == {
+        ("udp", 53),
+        ("tcp", 53),
+    }
+    into_cluster = {(r["ip_protocol"], r["from_port"]) for r in ingress if r["security_group_id"] == cluster_group}
+    assert into_cluster == {("udp", 53), ("tcp", 53), ("tcp", 443)}
+    assert all(r["referenced_security_group_id"] == pods for r in ingress if r["security_group_id"] == cluster_group)
+    (kubelet,) = [r for r in ingress if r["security_group_id"] == pods]
+    assert (kubelet["from_port"], kubelet["referenced_security_group_id"]) == (10250, cluster_group)
+
+
+def test_load_balancer_groups_admit_listeners_by_scheme(env: Synthesized) -> None:
+    ingress = rules(env, "ingress").values()
+    internal = [r for r in ingress if r["security_group_id"] == group_ref("security_groups_alb_internal")]
+    public = [r for r in ingress if r["security_group_id"] == group_ref("security_groups_alb_internet_facing")]
+    assert {(r["from_port"], r["cidr_ipv4"]) for r in internal} == {(80, env.config.vpc.cidr), (443, env.config.vpc.cidr)}
+    assert {(r["from_port"], r["cidr_ipv4"]) for r in public} == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
+
+
+# --- load balancer access logs ------------------------------------------------------------------
+
+
+def test_access_log_bucket_is_private_encrypted_and_writable_only_by_elb(env: Synthesized) -> None:
+    (encryption,) = env.resources("platform", "aws_s3_bucket_server_side_encryption_configuration").values()
+    (rule,) = encryption["rule"]
+    assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"  # ALB logs accept SSE-S3 only
+    (block,) = env.resources("platform", "aws_s3_bucket_public_access_block").values()
+    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    (lifecycle,) = env.resources("platform", "aws_s3_bucket_lifecycle_configuration").values()
+    assert lifecycle["rule"][0]["expiration"][0]["days"] == env.config.log_retention_days
+    document = env.data("platform", "aws_iam_policy_document")["alb_access_logs_policy_document"]
+    for statement in document["statement"]:
+        assert statement["actions"] == ["s3:PutObject"]
+        (resource,) = statement["resources"]
+        assert f"/{env.config.cluster_name}/AWSLogs/" in resource
+    (bucket,) = env.resources("platform", "aws_s3_bucket").values()
+    assert bucket["force_destroy"] is (not env.config.protected)
