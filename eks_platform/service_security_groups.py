@@ -27,8 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
@@ -141,30 +140,26 @@ class ServiceSecurityGroups(Construct):
         return group
 
     def _ingress(self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **source: str):
-        return VpcSecurityGroupIngressRule(
-            self,
-            logical_id,
-            security_group_id=group if isinstance(group, str) else group.id,
-            description=description,
-            ip_protocol=protocol,
-            from_port=port,
-            to_port=port,
-            **_peer(source),
-        )
+        return self._rule("ingress", logical_id, group, port, description, protocol, source)
 
     def _egress(self, logical_id: str, group: SecurityGroup, port: int, description: str, protocol: str = "tcp", **destination: str):
-        return VpcSecurityGroupEgressRule(
+        return self._rule("egress", logical_id, group, port, description, protocol, destination)
+
+    def _rule(
+        self, kind: str, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str, peer: Mapping[str, str]
+    ) -> SecurityGroupRule:
+        # aws_security_group_rule rather than aws_vpc_security_group_*_rule: the latter reads rules
+        # back through DescribeSecurityGroupRules, which in moto loses the description of a rule
+        # that references a group, so every re-plan on the emulator would show a change.
+        ((peer_kind, value),) = peer.items()
+        return SecurityGroupRule(
             self,
             logical_id,
-            security_group_id=group.id,
+            type=kind,
+            security_group_id=group if isinstance(group, str) else group.id,
             description=description,
-            ip_protocol=protocol,
+            protocol=protocol,
             from_port=port,
             to_port=port,
-            **_peer(destination),
+            **({"cidr_blocks": [value]} if peer_kind == "cidr_ipv4" else {"source_security_group_id": value}),
         )
-
-
-def _peer(peer: Mapping[str, str]) -> dict[str, str]:
-    ((kind, value),) = peer.items()
-    return {"cidr_ipv4": value} if kind == "cidr_ipv4" else {"referenced_security_group_id": value}

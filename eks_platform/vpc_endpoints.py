@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 # AWS API a Fargate pod or the kubelet calls -> the endpoint's service suffix.
@@ -45,17 +46,18 @@ class VpcEndpoints(Construct):
             name=f"{cluster_name}-vpc-endpoints",
             description="HTTPS from inside the VPC to its interface endpoints",
             vpc_id=vpc_id,
-            ingress=[
-                SecurityGroupIngress(
-                    description="HTTPS from the VPC",
-                    from_port=HTTPS,
-                    to_port=HTTPS,
-                    protocol="tcp",
-                    cidr_blocks=[vpc_cidr],
-                )
-            ],
-            egress=[],  # endpoints answer; they never open connections
+            # No egress rule (Terraform removes AWS's default allow-all): endpoints answer, they never connect out.
             tags={"Name": f"{cluster_name}-vpc-endpoints"},
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "https_from_vpc",
+            security_group_id=self.security_group.id,
+            description="HTTPS from the VPC",
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            cidr_ipv4=vpc_cidr,
         )
         self.interface: dict[str, VpcEndpoint] = {
             key: VpcEndpoint(

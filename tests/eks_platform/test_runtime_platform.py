@@ -72,17 +72,30 @@ def test_aws_apis_are_reached_through_private_endpoints(env: Synthesized) -> Non
 
 def test_endpoint_security_group_admits_only_the_vpc_on_443(env: Synthesized) -> None:
     group = env.resources("platform", "aws_security_group")["vpc_endpoints_security_group"]
-    (ingress,) = group["ingress"]
-    assert (ingress["from_port"], ingress["to_port"], ingress["protocol"]) == (443, 443, "tcp")
-    assert ingress["cidr_blocks"] == [env.config.vpc.cidr]
-    assert group["egress"] == []
+    assert "ingress" not in group and "egress" not in group  # rules are separate resources; no egress at all
+    own = "${aws_security_group.vpc_endpoints_security_group.id}"
+    (ingress,) = [r for r in env.resources("platform", "aws_vpc_security_group_ingress_rule").values() if r["security_group_id"] == own]
+    assert (ingress["from_port"], ingress["to_port"], ingress["ip_protocol"]) == (443, 443, "tcp")
+    assert ingress["cidr_ipv4"] == env.config.vpc.cidr
+    assert not [r for r in env.resources("platform", "aws_vpc_security_group_egress_rule").values() if r["security_group_id"] == own]
 
 
 # --- security groups for pods -----------------------------------------------------------------
 
 
 def rules(env: Synthesized, kind: str) -> dict[str, dict]:
-    return env.resources("platform", f"aws_vpc_security_group_{kind}_rule")
+    """The security group rules of one direction, in the field names of aws_vpc_security_group_*_rule."""
+    found = {}
+    for name, rule in env.resources("platform", "aws_security_group_rule").items():
+        if rule["type"] != kind:
+            continue
+        if "cidr_blocks" in rule:
+            peer = {"cidr_ipv4": rule["cidr_blocks"][0]}
+        else:
+            peer = {"referenced_security_group_id": rule["source_security_group_id"]}
+        ports = {"from_port": rule["from_port"], "to_port": rule["to_port"]}
+        found[name] = {"security_group_id": rule["security_group_id"], "ip_protocol": rule["protocol"], **ports, **peer}
+    return found
 
 
 def group_ref(logical: str) -> str:
