@@ -81,3 +81,10 @@ def test_controller_tags_what_it_creates_with_the_platform_tags(env: Synthesized
     release = env.resources("workloads", "helm_release")["alb_controller_release"]
     values = json.loads(release["values"][0])
     assert values["defaultTags"] == env.config.all_tags()
+
+
+def test_onboarding_a_service_leaves_the_logging_config_map_unchanged(onboarded: Synthesized, synthesized) -> None:
+    """The ConfigMap does not grow with services: the 100th service fits as the 4th does."""
+    (before,) = synthesized["dev"].resources("workloads", "kubernetes_config_map_v1").values()
+    (after,) = onboarded.resources("workloads", "kubernetes_config_map_v1").values()
+    assert after["data"] == before["data"]
