@@ -235,6 +235,13 @@ class EnvironmentConfig(Frozen):
                     f"services.{name}: its IAM role name {self.service_role_name(name)!r} would exceed "
                     f"{IAM_ROLE_NAME_MAX} characters; shorten the service name"
                 )
+            for target in service.reaches:
+                if target == name:
+                    raise ValueError(f"services.{name}.reaches: a service always reaches itself; list other services only")
+                if target not in self.services:
+                    raise ValueError(
+                        f"services.{name}.reaches: {target!r} is not a service; choose from {', '.join(sorted(self.services))}"
+                    )
             if service.namespace in PLATFORM_NAMESPACES:
                 raise ValueError(f"services.{name}.namespace: {service.namespace!r} is reserved for the platform (config/fargate.py)")
         return self
@@ -257,7 +264,10 @@ class EnvironmentConfig(Frozen):
         )
         ECR_REPOSITORIES_PER_REGION.check(len({s.repository for s in self.services.values()}), "ECR repositories", field="services")
         SECRETS_PER_REGION.check(count, "Secrets Manager secrets (one per service)", field="services")
-        LOG_GROUPS_PER_REGION.check(count + 2, "log groups (one per service, 2 for the platform)", field="services")
+        platform_groups = 2 + len(self.platform_fargate_namespaces)
+        LOG_GROUPS_PER_REGION.check(
+            count + platform_groups, f"log groups (one per service, {platform_groups} for the platform)", field="services"
+        )
         return self
 
     @property
@@ -304,6 +314,23 @@ class EnvironmentConfig(Frozen):
     def nat_elastic_ips(self) -> int:
         """Elastic IPs the VPC's NAT gateways hold (one per gateway)."""
         return 1 if self.vpc.nat is NatStrategy.SINGLE else len(self.vpc.availability_zones)
+
+    @property
+    def fargate_log_group_prefix(self) -> str:
+        """Fargate's log router writes each namespace's pods to `<prefix><namespace>`, a group the platform creates."""
+        return f"/aws/eks/{self.cluster_name}/workloads/"
+
+    def fargate_log_group(self, namespace: str) -> str:
+        return f"{self.fargate_log_group_prefix}{namespace}"
+
+    @property
+    def platform_fargate_namespaces(self) -> tuple[str, ...]:
+        """Namespaces besides the services' whose pods run on Fargate: the configured profiles'
+        (kube-system at least) and the platform's own. Wildcard selectors name no one namespace."""
+        selected = [s.namespace for p in self.fargate_profiles.values() for s in p.selectors]
+        own = [n for n in PLATFORM_NAMESPACES if n not in selected]
+        service_namespaces = {s.namespace for s in self.services.values()}
+        return tuple(dict.fromkeys(n for n in [*selected, *own] if "*" not in n and "?" not in n and n not in service_namespaces))
 
     def omits(self, feature: EmulatorFeature) -> bool:
         return self.emulator is not None and feature in self.emulator.omit

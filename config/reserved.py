@@ -37,6 +37,7 @@ PLATFORM_OWNED_VALUES: tuple[str, ...] = (
     "global",
     "ingress.group",
     "chartDigest",
+    "loadBalancer",
 )
 # Label keys the chart sets itself; podLabels may not set them (the first two are the selector).
 CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/")

@@ -49,6 +49,9 @@ class ServiceConfig(Frozen):
     service_account: str
     repository: str
     permissions: Permissions = Permissions()
+    # Other services whose pods this one may open connections to (their containerPort); every
+    # other service-to-service connection is refused by the services' security groups.
+    reaches: tuple[str, ...] = ()
     values: Mapping[str, object] = Field(default_factory=dict, repr=False)
 
     @field_validator("name")
@@ -58,6 +61,15 @@ class ServiceConfig(Frozen):
 
     _namespace = field_validator("namespace")(lambda v: dns_label(v))
     _service_account = field_validator("service_account")(lambda v: dns_subdomain(v))
+
+    @field_validator("reaches")
+    @classmethod
+    def _reaches(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            dns_label(name, max_length=HELM_RELEASE_NAME_MAX)
+        if len(set(value)) != len(value):
+            raise ValueError("each service is listed once")
+        return value
 
     @field_validator("repository")
     @classmethod

@@ -12,9 +12,19 @@ from constructs import Construct
 
 # CoreDNS on a Fargate-only cluster: schedule on Fargate, and ask for what a Fargate pod
 # is billed anyway (0.25 vCPU, 0.5 GB) so requests and the pod size agree.
+#
+# CoreDNS scales with the cluster through the add-on's own autoscaler (a control-plane
+# component; replicas = max(nodes/16, cores/256) within these bounds). On Fargate every pod
+# is a node, so it follows the number of pods. The add-on's configuration schema has the
+# `autoScaling` key for Kubernetes 1.25 and later (EKS user guide, "Scale CoreDNS Pods for
+# high DNS traffic"): on 1.29 from add-on v1.11.1-eksbuild.9 and platform version eks.7; on
+# 1.30 and later in every add-on and platform version. `most_recent` below resolves to the
+# newest add-on (v1.11.4-eksbuild.x on 1.29), past that minimum.
+COREDNS_AUTOSCALING_SINCE = "1.25"
 COREDNS_ON_FARGATE = {
     "computeType": "fargate",
     "resources": {"requests": {"cpu": "0.25", "memory": "256M"}, "limits": {"cpu": "0.25", "memory": "256M"}},
+    "autoScaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 10},
 }
 ADDONS: dict[str, dict | None] = {"vpc-cni": None, "kube-proxy": None, "coredns": COREDNS_ON_FARGATE}
 

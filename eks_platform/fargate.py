@@ -13,7 +13,6 @@ from constructs import Construct
 
 from config.model import FargateProfileConfig
 from eks_platform.context import AwsContext
-from eks_platform.log_groups import workload_group_name
 from eks_platform.policy import Condition, Statement, policy_document
 
 
@@ -28,6 +27,7 @@ class FargateProfiles(Construct):
         cluster: EksCluster,
         profiles: Mapping[str, FargateProfileConfig],
         subnet_ids: Sequence[str],
+        log_group_prefix: str,
     ) -> None:
         super().__init__(scope, id_)
         # Only this cluster's Fargate profiles may hand the role to a pod (confused-deputy guard).
@@ -58,7 +58,7 @@ class FargateProfiles(Construct):
             [
                 Statement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    resources=[aws.arn("logs", f"log-group:{workload_group_name(cluster_name, '*')}:*")],
+                    resources=[aws.arn("logs", f"log-group:{log_group_prefix}*:*")],
                 )
             ],
         )

@@ -6,18 +6,13 @@ leftover group would then block re-creating the cluster. Creating them here avoi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
 from config.model import PROTECTED_LOG_RETENTION_DAYS
-
-
-def workload_group_name(cluster_name: str, service: str) -> str:
-    """A service's log group; `service="*"` gives the pattern matching all of them."""
-    return f"/aws/eks/{cluster_name}/workloads/{service}"
 
 
 class LogGroups(Construct):
@@ -27,7 +22,8 @@ class LogGroups(Construct):
         id_: str,
         *,
         cluster_name: str,
-        services: Iterable[str],
+        service_groups: Mapping[str, str],
+        namespace_groups: Mapping[str, str],
         retention_days: int,
         kms_key_arn: str,
         flow_logs: bool,
@@ -46,4 +42,9 @@ class LogGroups(Construct):
         # EKS writes control-plane logs to exactly this name.
         self.control_plane = group("control_plane", f"/aws/eks/{cluster_name}/cluster")
         self.flow_logs = group("vpc_flow_logs", f"/aws/vpc/{cluster_name}/flow-logs") if flow_logs else None
-        self.workloads = {name: group(f"workload_{name}", workload_group_name(cluster_name, name)) for name in services}
+        # Fargate's log router writes each namespace's pods to its own group (workloads/fargate_logging.py):
+        # one per service, keyed by service, and one per other namespace on Fargate (kube-system ...).
+        self.workloads = {service: group(f"workload_{service}", name) for service, name in service_groups.items()}
+        self.fargate_namespaces = {
+            namespace: group(f"fargate_{namespace.replace('-', '_')}", name) for namespace, name in namespace_groups.items()
+        }

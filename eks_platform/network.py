@@ -21,7 +21,8 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from config.model import NatStrategy, VpcConfig
-from eks_platform.policy import Statement, policy_document
+from eks_platform.context import AwsContext
+from eks_platform.policy import Condition, Statement, policy_document
 
 
 def subnet_layout(cidr: str) -> tuple[list[str], list[str]]:
@@ -43,6 +44,7 @@ class Network(Construct):
         config: VpcConfig,
         cluster_name: str,
         flow_log_group: CloudwatchLogGroup | None,
+        aws: AwsContext,
     ) -> None:
         super().__init__(scope, id_)
         cluster_tag = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
@@ -94,8 +96,10 @@ class Network(Construct):
                     tags={"Name": f"{cluster_name}-{zone}"},
                 )
             )
+        self.private_route_tables: list[RouteTable] = []
         for index, (zone, subnet) in enumerate(zip(config.availability_zones, self.private_subnets, strict=True)):
             routes = RouteTable(self, f"private_{zone}_route_table", vpc_id=self.vpc.id, tags={"Name": f"{cluster_name}-private-{zone}"})
+            self.private_route_tables.append(routes)
             nat = self.nat_gateways[index if config.nat is NatStrategy.PER_AZ else 0]
             Route(
                 self, f"private_{zone}_default_route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id
@@ -103,7 +107,7 @@ class Network(Construct):
             RouteTableAssociation(self, f"private_{zone}_association", subnet_id=subnet.id, route_table_id=routes.id)
 
         if flow_log_group is not None:
-            self._flow_logs(cluster_name, flow_log_group)
+            self._flow_logs(cluster_name, flow_log_group, aws)
 
     def _subnets(self, tier: str, zones: Sequence[str], cidrs: Sequence[str], tags: dict[str, str], cluster_name: str) -> list[Subnet]:
         """One subnet per zone; the role tag tells the load balancer controller what it is for."""
@@ -119,11 +123,22 @@ class Network(Construct):
             for zone, cidr in zip(zones, cidrs, strict=True)
         ]
 
-    def _flow_logs(self, cluster_name: str, log_group: CloudwatchLogGroup) -> None:
+    def _flow_logs(self, cluster_name: str, log_group: CloudwatchLogGroup, aws: AwsContext) -> None:
+        # Confused-deputy guard, as AWS recommends for flow logs: only this account's flow logs
+        # may hand the role to the service.
         trust = policy_document(
             self,
             "flow_logs_trust",
-            [Statement(actions=["sts:AssumeRole"], principals={"Service": ["vpc-flow-logs.amazonaws.com"]})],
+            [
+                Statement(
+                    actions=["sts:AssumeRole"],
+                    principals={"Service": ["vpc-flow-logs.amazonaws.com"]},
+                    conditions=[
+                        Condition("StringEquals", "aws:SourceAccount", [aws.account_id]),
+                        Condition("ArnLike", "aws:SourceArn", [f"arn:{aws.partition}:ec2:{aws.region}:{aws.account_id}:vpc-flow-log/*"]),
+                    ],
+                )
+            ],
         )
         role = IamRole(self, "flow_logs_role", name=f"{cluster_name}-vpc-flow-logs", assume_role_policy=trust.json)
         permissions = policy_document(

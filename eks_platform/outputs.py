@@ -29,6 +29,13 @@ class PlatformOutputs:
     secret_arns: Mapping[str, str]
     workload_log_groups: Mapping[str, str]
     kubeconfig_command: str
+    # Security groups for pods (issue 11): each service's own, the one every service pod shares,
+    # and the ALB group per ingress scheme.
+    service_security_group_ids: Mapping[str, str]
+    pod_security_group_id: str
+    internal_alb_security_group_id: str
+    internet_facing_alb_security_group_id: str
+    load_balancer_logs_bucket: str
 
     @classmethod
     def names(cls) -> list[str]:

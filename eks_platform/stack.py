@@ -17,16 +17,20 @@ from eks_platform.ecr import Repositories
 from eks_platform.encryption import EncryptionKeys
 from eks_platform.fargate import FargateProfiles
 from eks_platform.irsa import ALB_CONTROLLER_SKIPS, OidcProvider, ServiceAccountRole, alb_controller_statements
+from eks_platform.load_balancer_logs import LoadBalancerLogs
 from eks_platform.log_groups import LogGroups
 from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.secrets import ServiceSecrets
+from eks_platform.service_network import ServiceNetwork
 from eks_platform.service_policies import service_statements
+from eks_platform.service_security_groups import ServiceSecurityGroups
+from eks_platform.vpc_endpoints import VpcEndpoints
 
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 # The API services the platform calls; an emulator must answer all of them.
-EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatchlogs", "ecr", "secretsmanager", "sts")
+EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3")
 
 
 class PlatformStack(ReadableStack):
@@ -43,12 +47,23 @@ class PlatformStack(ReadableStack):
             self,
             "log_groups",
             cluster_name=name,
-            services=services,
+            service_groups={service: config.fargate_log_group(spec.namespace) for service, spec in services.items()},
+            namespace_groups={namespace: config.fargate_log_group(namespace) for namespace in config.platform_fargate_namespaces},
             retention_days=config.log_retention_days,
             kms_key_arn=keys.platform_data.arn,
             flow_logs=config.flow_logs,
         )
-        network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs)
+        network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs, aws=aws)
+        VpcEndpoints(
+            self,
+            "vpc_endpoints",
+            cluster_name=name,
+            region=config.region,
+            vpc_id=network.vpc.id,
+            vpc_cidr=config.vpc.cidr,
+            subnet_ids=network.private_subnet_ids,
+            route_table_ids=[table.id for table in network.private_route_tables],
+        )
         cluster = Cluster(
             self,
             "eks",
@@ -72,9 +87,26 @@ class PlatformStack(ReadableStack):
             cluster=cluster.cluster,
             profiles=config.all_fargate_profiles,
             subnet_ids=network.private_subnet_ids,
+            log_group_prefix=config.fargate_log_group_prefix,
         )
         if not config.omits(EmulatorFeature.EKS_ADDONS):
             Addons(self, "addons", cluster=cluster.cluster, kube_system_profile=fargate.profiles["kube-system"])
+
+        security_groups = ServiceSecurityGroups(
+            self,
+            "security_groups",
+            cluster_name=name,
+            vpc_id=network.vpc.id,
+            vpc_cidr=config.vpc.cidr,
+            cluster_security_group_id=(
+                None if config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP) else cluster.cluster.vpc_config.cluster_security_group_id
+            ),
+            services={service: ServiceNetwork.of(spec) for service, spec in services.items()},
+        )
+
+        access_logs = LoadBalancerLogs(
+            self, "alb_access_logs", aws=aws, cluster_name=name, retention_days=config.log_retention_days, protected=config.protected
+        )
 
         repositories = Repositories(
             self,
@@ -140,6 +172,11 @@ class PlatformStack(ReadableStack):
             secret_arns={service: secret.arn for service, secret in secrets.secrets.items()},
             workload_log_groups={service: group.name for service, group in logs.workloads.items()},
             kubeconfig_command=f"aws eks update-kubeconfig --name {name} --region {config.region}",
+            service_security_group_ids={service: group.id for service, group in security_groups.services.items()},
+            pod_security_group_id=security_groups.pods.id,
+            internal_alb_security_group_id=security_groups.load_balancers["internal"].id,
+            internet_facing_alb_security_group_id=security_groups.load_balancers["internet-facing"].id,
+            load_balancer_logs_bucket=access_logs.name,
         )
         for field_name in PlatformOutputs.names():
             TerraformOutput(self, field_name, value=getattr(self.outputs, field_name))
@@ -170,6 +207,7 @@ class PlatformStack(ReadableStack):
             skip_metadata_api_check="true",
             skip_region_validation=True,
             skip_requesting_account_id=False,
+            s3_use_path_style=True,  # the emulator serves buckets by path, not by virtual host
             endpoints=[AwsProviderEndpoints(**{service: endpoint.string_value for service in EMULATED_SERVICES})],
             default_tags=[tags],
         )

@@ -107,6 +107,7 @@ def leftovers(endpoint: str, config: EnvironmentConfig) -> list[str]:
     found += [f"ECR repository {r['repositoryName']}" for r in client("ecr").describe_repositories()["repositories"]]
     found += [f"secret {s['Name']}" for s in client("secretsmanager").list_secrets()["SecretList"]]
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
+    found += [f"S3 bucket {b['Name']}" for b in client("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{cluster_name}-")]
     kms = client("kms")
     for key in kms.list_keys()["Keys"]:
         state = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]

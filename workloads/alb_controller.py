@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
@@ -37,13 +38,16 @@ def controller_version() -> str:
     return pinned()["controller_version"]
 
 
-def controller_values(*, region: str) -> dict[str, Any]:
+def controller_values(*, region: str, default_tags: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Static values; clusterName and vpcId come from the platform as `set` entries.
     Fargate pods have no instance metadata: the controller must be told all three.
-    The image tag is the pinned one (the chart's default too), so the policy always matches it."""
+    The image tag is the pinned one (the chart's default too), so the policy always matches it.
+    `defaultTags` puts the platform's tags on every load balancer, target group and
+    security group the controller creates."""
     return {
         "image": {"tag": controller_version()},
         "region": region,
+        "defaultTags": dict(default_tags or {}),
         "replicaCount": 2,
         "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
         "podSecurityContext": RESTRICTED_POD_SECURITY_CONTEXT,
@@ -61,7 +65,18 @@ def controller_values(*, region: str) -> dict[str, Any]:
 
 
 class AlbController(Construct):
-    def __init__(self, scope: Construct, id_: str, *, cluster_name: str, region: str, vpc_id: str, role_arn: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster_name: str,
+        region: str,
+        vpc_id: str,
+        role_arn: str,
+        default_tags: Mapping[str, str] | None = None,
+        depends_on: list | None = None,
+    ) -> None:
         super().__init__(scope, id_)
         self.service_account = ServiceAccountV1(
             self,
@@ -81,10 +96,10 @@ class AlbController(Construct):
             repository=CHART_REPOSITORY,
             chart=CHART_NAME,
             version=chart_version(),
-            values=[json.dumps(controller_values(region=region), indent=2)],
+            values=[json.dumps(controller_values(region=region, default_tags=default_tags), indent=2)],
             set=[ReleaseSet(name="clusterName", value=cluster_name), ReleaseSet(name="vpcId", value=vpc_id)],
             # Ready means its webhook answers; releases with Ingresses are installed only then.
             wait=True,
             timeout=600,
-            depends_on=[self.service_account],
+            depends_on=[self.service_account, *(depends_on or [])],
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cdktf import Fn, Token
 from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
@@ -18,10 +19,13 @@ from app_support.readable_stack import ReadableStack
 from app_support.stack_names import workloads_stack_name
 from app_support.terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backend, platform_state
 from config.loader import REPO_ROOT, SERVICES_DIR
-from config.model import EnvironmentConfig
+from config.model import EnvironmentConfig, ServiceConfig
 from eks_platform.outputs import PlatformOutputs
+from eks_platform.service_network import ServiceNetwork
 from workloads.alb_controller import AlbController
 from workloads.fargate_logging import FargateLogging
+from workloads.metrics_server import MetricsServer
+from workloads.pod_security_groups import PodSecurityGroups
 from workloads.service_chart import CHART_DIGEST, CHART_DIR, IMAGE_REPOSITORY, chart_digest, check_all_service_values, static_values
 
 # Pod Security Standards, enforced by the API server for every pod in a service namespace.
@@ -32,6 +36,9 @@ POD_SECURITY_LABELS = {
     "pod-security.kubernetes.io/warn": "restricted",
 }
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# The load balancer controller injects a readiness gate into pods of labelled namespaces: a new
+# pod counts as ready only once its target is healthy, so a rollout never outruns the ALB.
+READINESS_GATE_LABEL = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
 
 
 def platform_outputs_from_state(scope: Construct, config: EnvironmentConfig) -> PlatformOutputs:
@@ -45,6 +52,26 @@ def platform_outputs_from_state(scope: Construct, config: EnvironmentConfig) -> 
     return PlatformOutputs(**{name: read[kind](name) for name, kind in PlatformOutputs.kinds().items()})
 
 
+def load_balancer_values(config: EnvironmentConfig, platform: PlatformOutputs, spec: ServiceConfig) -> dict[str, Any]:
+    """What the platform sets on a service's Ingress: the ALB security group of its scheme
+    and the load balancer attributes (access logs, header hygiene, deletion protection)."""
+    network = ServiceNetwork.of(spec)
+    groups = {"internal": platform.internal_alb_security_group_id, "internet-facing": platform.internet_facing_alb_security_group_id}
+    attributes = {
+        "access_logs.s3.enabled": "true",
+        "access_logs.s3.bucket": platform.load_balancer_logs_bucket,
+        "access_logs.s3.prefix": config.cluster_name,
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+        "deletion_protection.enabled": "true" if config.protected else "false",
+    }
+    return {
+        "loadBalancer": {
+            "securityGroupId": groups[network.scheme] if network.scheme else "",
+            "attributes": ",".join(f"{key}={value}" for key, value in attributes.items()),
+        }
+    }
+
+
 class WorkloadsStack(ReadableStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig, *, services_dir: Path = SERVICES_DIR) -> None:
         super().__init__(scope, workloads_stack_name(config.name))
@@ -54,12 +81,15 @@ class WorkloadsStack(ReadableStack):
         platform = platform_outputs_from_state(self, config)
         self._providers(platform)
 
-        FargateLogging(
+        logging = FargateLogging(
             self,
             "fargate_logging",
             region=config.region,
-            log_group_by_namespace={spec.namespace: platform.workload_log_groups[service] for service, spec in config.services.items()},
+            log_group_prefix=config.fargate_log_group_prefix,
+            fallback_log_group=config.fargate_log_group("kube-system"),
         )
+        # Fargate reads the logging ConfigMap only when a pod starts: everything installed here waits for it.
+        logged = [logging.namespace, logging.config_map]
         controller = AlbController(
             self,
             "alb_controller",
@@ -67,13 +97,18 @@ class WorkloadsStack(ReadableStack):
             region=config.region,
             vpc_id=platform.vpc_id,
             role_arn=platform.alb_controller_role_arn,
+            default_tags=config.all_tags(),
+            depends_on=logged,
         )
+        MetricsServer(self, "metrics_server", depends_on=logged)
         chart_path = f"{STACK_DIR_TO_REPO_ROOT}/{CHART_DIR.relative_to(REPO_ROOT)}"
         content = ReleaseSet(name=CHART_DIGEST, value=chart_digest(), type="string")  # a chart edit is a plan diff
         self.releases: dict[str, Release] = {}
         for service, spec in config.services.items():
             namespace = NamespaceV1(
-                self, f"namespace_{service}", metadata=NamespaceV1Metadata(name=spec.namespace, labels=POD_SECURITY_LABELS)
+                self,
+                f"namespace_{service}",
+                metadata=NamespaceV1Metadata(name=spec.namespace, labels={**POD_SECURITY_LABELS, **READINESS_GATE_LABEL}),
             )
             account = ServiceAccountV1(
                 self,
@@ -85,20 +120,31 @@ class WorkloadsStack(ReadableStack):
                 ),
                 automount_service_account_token=False,
             )
+            security_groups = PodSecurityGroups(
+                self,
+                f"pod_security_groups_{service}",
+                service=service,
+                namespace=spec.namespace,
+                group_ids=[platform.service_security_group_ids[service], platform.pod_security_group_id],
+                depends_on=[namespace],
+            )
             self.releases[service] = Release(
                 self,
                 f"release_{service}",
                 name=service,
                 namespace=spec.namespace,
                 chart=chart_path,
-                values=[json.dumps(static_values(spec, placed.get(service)), indent=2)],
+                values=[
+                    json.dumps(static_values(spec, placed.get(service)), indent=2),
+                    json.dumps(load_balancer_values(config, platform, spec)),
+                ],
                 set=[ReleaseSet(name=IMAGE_REPOSITORY, value=platform.repository_urls[service]), content],
                 wait=True,
                 timeout=600,
                 atomic=True,
                 # The controller's webhook rejects Ingresses until it is ready; on destroy the
                 # release (and its load balancer) goes first, while the controller can still clean up.
-                depends_on=[namespace, account, controller.release],
+                depends_on=[namespace, account, controller.release, security_groups.policy, *logged],
             )
 
     def _providers(self, platform: PlatformOutputs) -> None:

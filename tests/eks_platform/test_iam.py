@@ -145,7 +145,8 @@ def test_an_edited_copy_of_the_upstream_policy_is_refused(tmp_path: Path, monkey
 
 def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> None:
     groups = env.resources("platform", "aws_cloudwatch_log_group")
-    assert len(groups) == 2 + len(env.config.services)  # control plane, flow logs, one per service
+    # control plane, flow logs, one per service, one per other namespace on Fargate (kube-system ...)
+    assert len(groups) == 2 + len(env.config.services) + len(env.config.platform_fargate_namespaces)
     for name, group in groups.items():
         assert group["retention_in_days"] == env.config.log_retention_days, name
         assert group["kms_key_id"] == "${aws_kms_key.encryption_platform_data_key.arn}", name

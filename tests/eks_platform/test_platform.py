@@ -155,7 +155,11 @@ def test_access_entries_are_named_by_the_principal_not_its_position() -> None:
 
 
 def test_the_private_endpoint_admits_the_configured_sources_on_443_only(env: Synthesized) -> None:
-    rules = env.resources("platform", "aws_vpc_security_group_ingress_rule")
+    rules = {
+        name: r
+        for name, r in env.resources("platform", "aws_vpc_security_group_ingress_rule").items()
+        if name.startswith("eks_api_ingress_")
+    }
     endpoint = env.config.endpoint
     sources = {r.get("cidr_ipv4") or r.get("referenced_security_group_id") for r in rules.values()}
     assert sources == {*endpoint.private_access_cidrs, *endpoint.private_access_security_groups}

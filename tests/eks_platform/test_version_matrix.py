@@ -75,7 +75,16 @@ def test_the_coredns_configuration_is_valid_for_fargate() -> None:
     """The EKS CoreDNS add-on schema (DescribeAddonConfiguration) is not reachable offline; its
     documented keys and Kubernetes quantities are checked instead."""
     coredns = ADDONS["coredns"]
-    assert set(coredns) <= {"computeType", "resources", "replicaCount", "tolerations", "affinity", "nodeSelector", "corefile"}
+    assert set(coredns) <= {
+        "computeType",
+        "resources",
+        "replicaCount",
+        "tolerations",
+        "affinity",
+        "nodeSelector",
+        "corefile",
+        "autoScaling",
+    }
     assert coredns["computeType"] == "fargate"
     assert coredns["resources"]["requests"] == coredns["resources"]["limits"]
     for quantity in coredns["resources"]["requests"].values():

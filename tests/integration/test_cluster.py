@@ -99,3 +99,121 @@ def test_ingresses_have_a_load_balancer_address(kube, deployed_config: Environme
         ingress = networking.read_namespaced_ingress(name, spec.namespace)
         addresses = ingress.status.load_balancer.ingress or []
         assert addresses and addresses[0].hostname.endswith(".elb.amazonaws.com"), f"{name} has no ALB address yet"
+
+
+# --- issue 11: autoscaling, logging, isolation, rollouts --------------------------------------------
+
+
+def wait_for(condition, *, timeout: float = 120, interval: float = 5):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def test_metrics_server_is_available_with_two_replicas(kube) -> None:
+    deployment = kube.AppsV1Api().read_namespaced_deployment("metrics-server", "kube-system")
+    assert deployment.spec.replicas == 2
+    assert deployment_available(kube, "kube-system", "metrics-server")
+
+
+def test_metrics_api_answers_for_service_pods(kube, deployed_config: EnvironmentConfig) -> None:
+    metrics = kube.CustomObjectsApi()
+    for spec in deployed_config.services.values():
+        listed = metrics.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", spec.namespace, "pods")
+        assert listed["items"], f"no pod metrics in {spec.namespace}"
+
+
+def test_every_hpa_has_current_cpu_metrics(kube, deployed_config: EnvironmentConfig) -> None:
+    autoscaling = kube.AutoscalingV2Api()
+    for name, spec in deployed_config.services.items():
+        hpa = autoscaling.read_namespaced_horizontal_pod_autoscaler(name, spec.namespace)
+        conditions = {c.type: c for c in hpa.status.conditions or []}
+        assert conditions["ScalingActive"].status == "True", f"{name}: {conditions['ScalingActive'].message}"
+        assert hpa.status.current_metrics, f"{name} has no current metrics"
+
+
+def test_logs_arrive_for_every_namespace_on_fargate(aws, kube, deployed_config: EnvironmentConfig) -> None:
+    import time
+
+    logs = aws("logs")
+    recent = (time.time() - 3600) * 1000
+    for namespace in [*deployed_config.platform_fargate_namespaces, *(s.namespace for s in deployed_config.services.values())]:
+        if not kube.CoreV1Api().list_namespaced_pod(namespace).items:
+            continue
+        group = deployed_config.fargate_log_group(namespace)
+        streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime", descending=True, limit=5)["logStreams"]
+        assert streams and streams[0].get("lastEventTimestamp", 0) > recent, f"no recent logs in {group}"
+        (event,) = logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"], limit=1)["events"]
+        # The CRI parser took the runtime's prefix off, and the kubernetes filter added metadata.
+        assert '"kubernetes"' in event["message"] and '"logtag"' in event["message"]
+
+
+def probe_pod(name: str, target: str, port: int) -> dict:
+    restricted = {
+        "runAsNonRoot": True,
+        "runAsUser": 65534,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "isolation-probe"}},
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "containers": [
+                {
+                    "name": "probe",
+                    "image": "public.ecr.aws/docker/library/busybox:1.36",
+                    "command": ["nc", "-z", "-w", "5", target, str(port)],
+                    "securityContext": restricted,
+                    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "64Mi"}},
+                }
+            ],
+        },
+    }
+
+
+def connects(kube, namespace: str, target: str, port: int, name: str) -> bool:
+    core = kube.CoreV1Api()
+    core.create_namespaced_pod(namespace, probe_pod(name, target, port))
+    try:
+        phase = wait_for(lambda: core.read_namespaced_pod(name, namespace).status.phase in ("Succeeded", "Failed"), timeout=300)
+        assert phase, f"{namespace}/{name} did not finish"
+        return core.read_namespaced_pod(name, namespace).status.phase == "Succeeded"
+    finally:
+        core.delete_namespaced_pod(name, namespace)
+
+
+def test_a_service_reaches_another_only_where_declared(kube, deployed_config: EnvironmentConfig) -> None:
+    from eks_platform.service_network import ServiceNetwork
+
+    services = deployed_config.services
+    for name, spec in services.items():
+        for target, target_spec in services.items():
+            if target == name:
+                continue
+            port = ServiceNetwork.of(target_spec).container_port
+            # A pod IP, not the ClusterIP: the security group decides on the pod's own port.
+            pods = kube.CoreV1Api().list_namespaced_pod(target_spec.namespace, label_selector=f"app.kubernetes.io/instance={target}")
+            address = pods.items[0].status.pod_ip
+            allowed = target in spec.reaches
+            assert connects(kube, spec.namespace, address, port, f"probe-{target}"[:63]) is allowed, f"{name} -> {target}:{port}"
+
+
+def test_service_pods_carry_their_security_groups_and_readiness_gates(kube, deployed_config: EnvironmentConfig, outputs) -> None:
+    core = kube.CoreV1Api()
+    for name, spec in deployed_config.services.items():
+        for pod in core.list_namespaced_pod(spec.namespace, label_selector=f"app.kubernetes.io/instance={name}").items:
+            groups = pod.metadata.annotations.get("fargate.amazonaws.com/pod-sg", "")
+            assert outputs["service_security_group_ids"][name] in groups and outputs["pod_security_group_id"] in groups
+            if spec.values.get("ingress", {}).get("enabled"):
+                gates = {g.condition_type for g in pod.spec.readiness_gates or []}
+                assert any(g.startswith("target-health.elbv2.k8s.aws/") for g in gates), f"{name}: no readiness gate"

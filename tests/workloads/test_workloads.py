@@ -81,16 +81,47 @@ def test_service_accounts_carry_the_platforms_role_arns(env: Synthesized) -> Non
     assert controller["annotations"]["eks.amazonaws.com/role-arn"] == f"{STATE}.alb_controller_role_arn}}"
 
 
-def test_fargate_logging_routes_each_namespace_to_its_group(env: Synthesized) -> None:
+def test_fargate_logging_routes_every_namespace_to_its_platform_created_group(env: Synthesized) -> None:
     namespaces = {n["metadata"]["name"]: n["metadata"] for n in env.resources("workloads", "kubernetes_namespace_v1").values()}
     assert namespaces["aws-observability"]["labels"] == {"aws-observability": "enabled"}
     (config_map,) = env.resources("workloads", "kubernetes_config_map_v1").values()
     assert config_map["metadata"]["name"] == "aws-logging"
-    routes = config_map["data"]["output.conf"]
-    for service, spec in env.config.services.items():
-        assert f"Match kube.var.log.containers.*_{spec.namespace}_*" in routes
-        assert any(f"log_group_name {ref}" in routes for ref in output("workload_log_groups", service))
-    assert routes.count("auto_create_group false") == len(env.config.services)
+    data = config_map["data"]
+    assert data["flb_log_cw"] == "true"
+    # The CRI parser runs before the kubernetes filter, which merges JSON logs.
+    assert "Name crio" in data["parsers.conf"] and "(?<logtag>P|F) (?<log>.*)$" in data["parsers.conf"]
+    filters = data["filters.conf"]
+    assert filters.index("Parser crio") < filters.index("Name kubernetes") and "Merge_Log On" in filters
+    routes = data["output.conf"]
+    assert routes.count("[OUTPUT]") == 1 and "Match kube.*" in routes and "auto_create_group false" in routes
+    prefix = f"/aws/eks/{env.config.cluster_name}/workloads/"
+    assert f"log_group_template {prefix}$kubernetes['namespace_name']" in routes
+    assert f"log_group_name {prefix}kube-system" in routes
+    # Every namespace with pods on Fargate has its group, created by the platform with retention and KMS.
+    groups = {g["name"] for g in env.resources("platform", "aws_cloudwatch_log_group").values()}
+    fargate_namespaces = {"kube-system", *(s.namespace for s in env.config.services.values())}
+    assert {prefix + n for n in fargate_namespaces} <= groups
+
+
+def test_every_release_waits_for_the_logging_config_map(env: Synthesized) -> None:
+    for name, release in releases(env).items():
+        assert "kubernetes_config_map_v1.fargate_logging_aws_logging" in release["depends_on"], name
+        assert "kubernetes_namespace_v1.fargate_logging_namespace" in release["depends_on"], name
+
+
+def test_logging_config_map_stays_under_the_aws_limit_at_100_services(configs) -> None:
+    import pytest
+
+    from workloads.fargate_logging import CONFIG_MAP_MAX_CHARACTERS, logging_data
+
+    config = configs["prod"]
+    data = logging_data(
+        region=config.region, log_group_prefix=config.fargate_log_group_prefix, fallback_log_group=config.fargate_log_group("kube-system")
+    )
+    # One templated output: the size does not depend on the number of services at all.
+    assert sum(len(k) + len(v) for k, v in data.items()) < CONFIG_MAP_MAX_CHARACTERS
+    with pytest.raises(ValueError, match="at most 5300"):
+        logging_data(region=config.region, log_group_prefix="/" + "x" * 5300, fallback_log_group="g")
 
 
 def test_alb_controller_is_pinned_configured_for_fargate_and_uses_the_irsa_account(env: Synthesized) -> None:
@@ -151,8 +182,8 @@ def test_a_fourth_service_is_onboarded_from_data_alone(onboarded: Synthesized) -
     account = onboarded.resources("workloads", "kubernetes_service_account_v1")[f"service_account_{service}"]
     assert account["metadata"]["name"] == "ledger-api"
     assert f"release_{service}" in onboarded.resources("workloads", "helm_release")
-    (config_map,) = onboarded.resources("workloads", "kubernetes_config_map_v1").values()
-    assert "*_ledger_*" in config_map["data"]["output.conf"]
+    groups = {g["name"] for g in onboarded.resources("platform", "aws_cloudwatch_log_group").values()}
+    assert onboarded.config.fargate_log_group("ledger") in groups
 
 
 def test_every_service_release_carries_the_chart_content_digest(env: Synthesized) -> None:

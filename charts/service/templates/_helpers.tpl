@@ -39,6 +39,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if ge (int .Values.podDisruptionBudget.minAvailable) (int $a.minReplicas) -}}
 {{- fail (printf "podDisruptionBudget.minAvailable (%d) must be below autoscaling.minReplicas (%d), or no pod could ever be evicted and node maintenance would stall" (int .Values.podDisruptionBudget.minAvailable) (int $a.minReplicas)) -}}
 {{- end -}}
+{{- $s := .Values.shutdown -}}
+{{- if le (int $s.preStopSleepSeconds) (int $s.deregistrationDelaySeconds) -}}
+{{- fail (printf "shutdown.preStopSleepSeconds (%d) must exceed shutdown.deregistrationDelaySeconds (%d), or the pod stops while the load balancer still sends it requests" (int $s.preStopSleepSeconds) (int $s.deregistrationDelaySeconds)) -}}
+{{- end -}}
+{{- if le (int $s.terminationGracePeriodSeconds) (int $s.preStopSleepSeconds) -}}
+{{- fail (printf "shutdown.terminationGracePeriodSeconds (%d) must exceed shutdown.preStopSleepSeconds (%d), or the pod is killed before it can shut down" (int $s.terminationGracePeriodSeconds) (int $s.preStopSleepSeconds)) -}}
+{{- end -}}
 {{- if and (not .Values.ingress.certificateArn) (eq .Values.ingress.scheme "internet-facing") .Values.ingress.enabled -}}
 {{- fail "ingress.certificateArn: an internet-facing ingress must serve HTTPS; set an ACM certificate ARN" -}}
 {{- end -}}

@@ -1,0 +1,36 @@
+"""A service's network facts, read from its Helm values over the chart's defaults.
+
+No provider bindings here: both layers use it (the platform for security group rules, the
+workloads for which ALB group an Ingress names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from config.loader import REPO_ROOT, deep_merge
+from config.model import ServiceConfig
+
+_CHART_DEFAULTS = REPO_ROOT / "charts" / "service" / "values.yaml"
+
+
+@dataclass(frozen=True)
+class ServiceNetwork:
+    """What the security groups need to know of a service: its port, its ingress scheme, whom it reaches."""
+
+    container_port: int
+    scheme: str | None
+    reaches: tuple[str, ...]
+
+    @classmethod
+    def of(cls, service: ServiceConfig) -> ServiceNetwork:
+        values: dict[str, Any] = deep_merge(yaml.safe_load(_CHART_DEFAULTS.read_text()), service.values)
+        ingress = values.get("ingress") or {}
+        return cls(
+            container_port=int(values["containerPort"]),
+            scheme=str(ingress.get("scheme", "internal")) if ingress.get("enabled") else None,
+            reaches=service.reaches,
+        )

@@ -1,0 +1,58 @@
+"""Issue 11's AWS resources as AWS (or the emulator) reports them: endpoints, pod security groups, log bucket, log groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config.model import EnvironmentConfig
+from eks_platform.service_network import ServiceNetwork
+
+pytestmark = pytest.mark.integration
+
+
+def test_vpc_endpoints_keep_aws_traffic_private(aws, outputs: dict[str, Any], deployed_config: EnvironmentConfig) -> None:
+    endpoints = aws("ec2").describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [outputs["vpc_id"]]}])["VpcEndpoints"]
+    region = deployed_config.region
+    names = {e["ServiceName"] for e in endpoints}
+    assert {f"com.amazonaws.{region}.{s}" for s in ("ecr.api", "ecr.dkr", "sts", "logs", "secretsmanager", "s3")} <= names
+    for endpoint in endpoints:
+        if endpoint["VpcEndpointType"] == "Interface":
+            assert endpoint["PrivateDnsEnabled"] is True
+            assert set(endpoint["SubnetIds"]) == set(outputs["private_subnet_ids"])
+
+
+def test_each_service_has_a_security_group_its_load_balancer_reaches(
+    aws, outputs: dict[str, Any], deployed_config: EnvironmentConfig
+) -> None:
+    ec2 = aws("ec2")
+    for name, spec in deployed_config.services.items():
+        group_id = outputs["service_security_group_ids"][name]
+        (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+        assert group["VpcId"] == outputs["vpc_id"]
+        network = ServiceNetwork.of(spec)
+        sources = {pair["GroupId"] for rule in group["IpPermissions"] for pair in rule.get("UserIdGroupPairs", [])}
+        assert not any(rule.get("IpRanges") for rule in group["IpPermissions"]), f"{name}: a CIDR reaches its pods"
+        if network.scheme:
+            alb = outputs["internal_alb_security_group_id" if network.scheme == "internal" else "internet_facing_alb_security_group_id"]
+            assert alb in sources, name
+
+
+def test_access_log_bucket_is_private_and_encrypted(aws, outputs: dict[str, Any]) -> None:
+    s3 = aws("s3")
+    bucket = outputs["load_balancer_logs_bucket"]
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+
+
+def test_every_fargate_namespace_has_its_log_group(aws, deployed_config: EnvironmentConfig) -> None:
+    logs = aws("logs")
+    namespaces = [*deployed_config.platform_fargate_namespaces, *(s.namespace for s in deployed_config.services.values())]
+    for namespace in namespaces:
+        name = deployed_config.fargate_log_group(namespace)
+        groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        assert [g["logGroupName"] for g in groups] == [name]
+        assert groups[0]["retentionInDays"] == deployed_config.log_retention_days

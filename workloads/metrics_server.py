@@ -1,0 +1,72 @@
+"""metrics-server, so every service's HorizontalPodAutoscaler has the CPU metrics it scales on.
+
+Installed from its chart (kubernetes-sigs) into kube-system, where the kube-system Fargate
+profile places it. On Fargate the kubelet listens on 10250 in the same micro-VM as the pod,
+so the container must listen elsewhere (AWS: "metrics server on Fargate: change the
+containerPort"); 10251 is what the EKS user guide and EKS Blueprints use.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdktf_cdktf_provider_helm.release import Release
+from constructs import Construct
+
+CHART_REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
+CHART_NAME = "metrics-server"
+CHART_VERSION = "3.12.2"  # metrics-server 0.7.2
+NAMESPACE = "kube-system"
+CONTAINER_PORT = 10251
+KUBELET_PORT = 10250
+
+RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 1000, "fsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
+    "runAsNonRoot": True,
+    "runAsUser": 1000,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def metrics_server_values() -> dict[str, Any]:
+    """Two replicas spread over zones, a disruption budget, restricted pods, the Fargate port."""
+    return {
+        "replicas": 2,
+        "containerPort": CONTAINER_PORT,
+        "podSecurityContext": RESTRICTED_POD_SECURITY_CONTEXT,
+        "securityContext": RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        # Fargate bills 0.25 vCPU / 0.5 GB at least; ask for what the pod is sized to.
+        "resources": {"requests": {"cpu": "250m", "memory": "400Mi"}, "limits": {"memory": "400Mi"}},
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": CHART_NAME}},
+            }
+        ],
+    }
+
+
+class MetricsServer(Construct):
+    def __init__(self, scope: Construct, id_: str, *, depends_on: list | None = None) -> None:
+        super().__init__(scope, id_)
+        self.release = Release(
+            self,
+            "release",
+            name=CHART_NAME,
+            namespace=NAMESPACE,
+            repository=CHART_REPOSITORY,
+            chart=CHART_NAME,
+            version=CHART_VERSION,
+            values=[json.dumps(metrics_server_values(), indent=2)],
+            # Ready means the metrics API answers; the services' HPAs read it from their first minute.
+            wait=True,
+            timeout=600,
+            depends_on=depends_on,
+        )
