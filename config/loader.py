@@ -101,6 +101,8 @@ def load_services(environment: str, services_dir: Path = SERVICES_DIR, *, enviro
         raw.setdefault("name", folder.name)
         if raw["name"] != folder.name:
             raise ConfigError(f"{display_path(path)}: name: must match the folder name ({folder.name!r})")
+        if "values" in raw:
+            raise ConfigError(f"{display_path(path)}: values: unknown field (Helm values belong in values.yaml and values-<env>.yaml)")
         raw["values"] = merged_values(folder, environment, services_dir)
         try:
             services.append(ServiceConfig.model_validate(raw))
