@@ -102,7 +102,7 @@ def test_make_checks_node_before_installing_anything(tmp_path: Path, checkout: s
     if checkout == "fresh clone":  # no .venv: the checks run with the python3 that would install it
         repo = tmp_path / "repo"
         shutil.copytree(REPO_ROOT, repo, ignore=SOURCES_ONLY)
-    result = run([MAKE, "synth"], path=tool_dir(tmp_path), cwd=repo)
+    result = run([MAKE, "synth", "PYTHON=python3"], path=tool_dir(tmp_path), cwd=repo)
     assert result.returncode == 2
     assert result.stderr.splitlines()[0].startswith("error: node (Node.js) is not on PATH")
     assert "installing" not in result.stdout
