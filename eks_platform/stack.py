@@ -39,13 +39,14 @@ class PlatformStack(ReadableStack):
         services = config.services
 
         keys = EncryptionKeys(self, "encryption", aws=aws, cluster_name=name, protected=config.protected)
+        data_key_arn = keys.platform_data.arn  # read once: a jsii round trip per read, used per service
         logs = LogGroups(
             self,
             "log_groups",
             cluster_name=name,
             services=services,
             retention_days=config.log_retention_days,
-            kms_key_arn=keys.platform_data.arn,
+            kms_key_arn=data_key_arn,
             flow_logs=config.flow_logs,
         )
         network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs)
@@ -80,14 +81,14 @@ class PlatformStack(ReadableStack):
             names={service: spec.repository for service, spec in services.items()},
             prefix=config.repository_prefix,
             config=config.ecr,
-            kms_key_arn=keys.platform_data.arn,
+            kms_key_arn=data_key_arn,
         )
         secrets = ServiceSecrets(
             self,
             "secrets",
             cluster_name=name,
             services=services,
-            kms_key_arn=keys.platform_data.arn,
+            kms_key_arn=data_key_arn,
             recovery_window_days=config.secret_recovery_window_days,
         )
         oidc = OidcProvider(self, "oidc", issuer_url=cluster.oidc_issuer_url, issuer_host_path=cluster.oidc_issuer_host_path)
@@ -105,7 +106,7 @@ class PlatformStack(ReadableStack):
                     suffix=config.suffix,
                     data_bucket=config.data_bucket,
                     secret_arn=secrets.secrets[service].arn,
-                    data_key_arn=keys.platform_data.arn,
+                    data_key_arn=data_key_arn,
                 ),
             )
             for service, spec in services.items()
