@@ -35,7 +35,7 @@ class SynthFailed(Exception):
     """A synth process failed; its own error was printed to stderr."""
 
 
-def build_layer(app: App, layer: str, config: EnvironmentConfig) -> None:
+def build_layer(app: App, layer: str, config: EnvironmentConfig, *, render_values: bool = True) -> None:
     """Adds one layer's stack to `app` (imports only that layer's provider bindings)."""
     if layer == "platform":
         from eks_platform.stack import PlatformStack
@@ -44,10 +44,10 @@ def build_layer(app: App, layer: str, config: EnvironmentConfig) -> None:
     else:
         from workloads.stack import WorkloadsStack
 
-        WorkloadsStack(app, config)
+        WorkloadsStack(app, config, render_values=render_values)
 
 
-def synth_layer(layer: str, config: EnvironmentConfig, outdir: str) -> None:
+def synth_layer(layer: str, config: EnvironmentConfig, outdir: str, render_values: bool = True) -> None:
     from cdktf import App
 
     from config.loader import ConfigError
@@ -58,7 +58,7 @@ def synth_layer(layer: str, config: EnvironmentConfig, outdir: str) -> None:
         os.nice(10)
     app = App(outdir=outdir)
     try:
-        build_layer(app, layer, config)
+        build_layer(app, layer, config, render_values=render_values)
     except ConfigError:
         # The parent runs the same checks and reports the error; one line is enough.
         sys.exit(2)
@@ -86,7 +86,10 @@ def synthesize(
         staging = {layer: str(Path(staging_root) / layer) for layer in layers}
         context = multiprocessing.get_context("fork")
         processes = {
-            layer: context.Process(target=synth_layer, args=(layer, config, staging[layer]), name=f"synth-{layer}") for layer in layers
+            # With a check alongside (tap.py renders every service's values there), the workloads
+            # process does not render them a second time: 100 services cost about a second each way.
+            layer: context.Process(target=synth_layer, args=(layer, config, staging[layer], while_running is None), name=f"synth-{layer}")
+            for layer in layers
         }
         for process in processes.values():
             process.start()

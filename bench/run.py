@@ -3,6 +3,12 @@
 
     make bench                 # synth, floor and test tiers (about 3 minutes)
     make bench ARGS=--emulator # also `make local`'s apply / re-plan / destroy
+    make bench ARGS=--scale    # 3, 10, 30 and 100 services in scratch copies (bench/scale.py; about 25 minutes)
+    make bench ARGS="--scale --apply 30"  # and apply / re-plan / destroy 30 services on the emulator
+
+A row with a target says whether it was met; a missed one is marked MISSED in the table and
+listed on stderr. The exit status stays 0 (timings on a shared machine vary), unless
+--fail-on-miss is given: then a missed target exits 3.
 
 Each figure is the median of --runs runs (synth) with a warm jsii cache. Peak memory is the
 largest sum of resident memory over the whole process tree (the two synth processes run at
@@ -79,10 +85,10 @@ def tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def measure(command: list[str]) -> tuple[float, int, str]:
+def measure(command: list[str], *, cwd: Path = REPO_ROOT, check: bool = True) -> tuple[float, int, str]:
     """(wall seconds, peak tree memory in MB, stdout) of one command."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peak = 0
     done = threading.Event()
 
@@ -97,7 +103,7 @@ def measure(command: list[str]) -> tuple[float, int, str]:
     output, _ = process.communicate()
     done.set()
     sampler.join()
-    if process.returncode != 0:
+    if check and process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}")
     return time.perf_counter() - started, peak // 1024, output
 
@@ -112,9 +118,44 @@ def pytest_seconds(*args: str) -> tuple[float, str]:
     return wall, output.strip().splitlines()[-1]
 
 
-def progress(step: str) -> None:
-    """What is being measured now, on stderr: the table comes at the end."""
-    print(f"  measuring {step} ...", file=sys.stderr, flush=True)
+def progress(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    print("| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
+    for row in rows[1:]:
+        print("| " + " | ".join(row) + " |")
+
+
+def report_targets(checked: list[tuple[str, str, bool]]) -> list[str]:
+    """Prints the targets with a `met` column; returns the missed ones."""
+    print_table([("target", "measured", "met"), *((goal, value, "yes" if met else "**MISSED**") for goal, value, met in checked)])
+    missed = [f"{goal} (measured {value})" for goal, value, met in checked if not met]
+    for goal in missed:
+        print(f"MISSED: {goal}", file=sys.stderr)
+    return missed
+
+
+def run_scale(args: argparse.Namespace) -> int:
+    import scale  # bench/scale.py, beside this script (on sys.path as the script's directory)
+
+    sizes = tuple(args.sizes or scale.SIZES)
+
+    def partial(results: dict) -> None:
+        if args.json:
+            args.json.write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2, default=str))
+
+    results = scale.measure_sizes(REPO_ROOT, sizes, measure, progress, runs=args.runs, apply=args.apply, partial=partial)
+    print_table(scale.table(results))
+    print()
+    for size, row in results.items():
+        if "emulator" in row:
+            emulated = row["emulator"]
+            print(f"emulator, {size} services: " + "; ".join(f"{step} {t} s ({note})" for step, (t, note) in emulated["steps"].items()))
+    missed = report_targets(scale.targets(results))
+    partial(results)
+    return 3 if missed and args.fail_on_miss else 0
 
 
 def main() -> int:
@@ -122,9 +163,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--emulator", action="store_true", help="also run make local and report its step times")
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--scale", action="store_true", help="measure 3, 10, 30 and 100 services instead (bench/scale.py)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="with --scale: other numbers of services")
+    parser.add_argument("--apply", type=int, metavar="N", help="with --scale: also apply, re-plan and destroy N services on the emulator")
+    parser.add_argument("--fail-on-miss", action="store_true", help="exit 3 when a target is missed (default: mark it, exit 0)")
     args = parser.parse_args()
+    if args.scale:
+        return run_scale(args)
 
-    progress("the import floor and the synth (first run warms the jsii cache)")
+    progress("warming up; then the import floor, the synth and the naive synth (median of --runs), the unit tier, the full suite")
     modules = subprocess.run([PYTHON, "-c", LIST_MODULES], cwd=REPO_ROOT, env=ENV, capture_output=True, text=True, check=True)
     module_list = modules.stdout.strip()
     measure([PYTHON, "tap.py", "dev"])  # warm the jsii cache and the page cache
@@ -153,12 +200,19 @@ def main() -> int:
             rows.append((f"emulator: {step}", f"{found.group(1)} s" if found else "?", found.group(2) if found else ""))
         rows.append(("emulator: whole `make local`", f"{wall:.1f} s", ""))
 
-    print("| measure | value | note |\n|---|---|---|")
-    for name, value, note in rows:
-        print(f"| {name} | {value} | {note} |")
+    print_table([("measure", "value", "note"), *rows])
+    print()
+    missed = report_targets(
+        [
+            ("synth / floor at most 1.15", f"{synth / floor:.2f}", synth / floor <= 1.15),
+            ("synth peak memory under 1600 MB", f"{synth_mb} MB", synth_mb < 1600),
+            ("unit tier under 60 s", f"{unit:.1f} s", unit < 60),
+            ("`make test` under 3 minutes", f"{full:.1f} s", full < 180),
+        ]
+    )
     if args.json:
         args.json.write_text(json.dumps({name: {"value": value, "note": note} for name, value, note in rows}, indent=2))
-    return 0
+    return 3 if missed and args.fail_on_miss else 0
 
 
 if __name__ == "__main__":

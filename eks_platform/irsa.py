@@ -22,10 +22,8 @@ class OidcProvider(Construct):
         # AWS trusts the EKS issuer's certificate chain itself; no thumbprint is needed.
         self.provider = IamOpenidConnectProvider(self, "provider", url=issuer_url, client_id_list=[STS_AUDIENCE])
         self.issuer_host_path = issuer_host_path
-
-    @property
-    def arn(self) -> str:
-        return self.provider.arn
+        # Read once: every service's trust policy uses it, and each read is a jsii round trip.
+        self.arn: str = self.provider.arn
 
 
 class ServiceAccountRole(Construct):

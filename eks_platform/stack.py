@@ -43,6 +43,7 @@ class PlatformStack(ReadableStack):
         services = config.services
 
         keys = EncryptionKeys(self, "encryption", aws=aws, cluster_name=name, protected=config.protected)
+        data_key_arn = keys.platform_data.arn  # read once: a jsii round trip per read, used per service
         logs = LogGroups(
             self,
             "log_groups",
@@ -50,7 +51,7 @@ class PlatformStack(ReadableStack):
             service_groups={service: config.fargate_log_group(spec.namespace) for service, spec in services.items()},
             namespace_groups={namespace: config.fargate_log_group(namespace) for namespace in config.platform_fargate_namespaces},
             retention_days=config.log_retention_days,
-            kms_key_arn=keys.platform_data.arn,
+            kms_key_arn=data_key_arn,
             flow_logs=config.flow_logs,
         )
         network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs, aws=aws)
@@ -114,7 +115,7 @@ class PlatformStack(ReadableStack):
             names={service: spec.repository for service, spec in services.items()},
             prefix=config.repository_prefix,
             config=config.ecr,
-            kms_key_arn=keys.platform_data.arn,
+            kms_key_arn=data_key_arn,
             deployed_tags=config.deployed_image_tags,
         )
         secrets = ServiceSecrets(
@@ -122,7 +123,7 @@ class PlatformStack(ReadableStack):
             "secrets",
             cluster_name=name,
             services=services,
-            kms_key_arn=keys.platform_data.arn,
+            kms_key_arn=data_key_arn,
             recovery_window_days=config.secret_recovery_window_days,
         )
         oidc = OidcProvider(self, "oidc", issuer_url=cluster.oidc_issuer_url, issuer_host_path=cluster.oidc_issuer_host_path)
@@ -140,7 +141,7 @@ class PlatformStack(ReadableStack):
                     suffix=config.suffix,
                     data_bucket=config.data_bucket,
                     secret_arn=secrets.secrets[service].arn,
-                    data_key_arn=keys.platform_data.arn,
+                    data_key_arn=data_key_arn,
                 ),
             )
             for service, spec in services.items()

@@ -117,14 +117,18 @@ def problems(results: Mapping[str, FrameworkResult]) -> list[str]:
 
 def rendered_manifests(environments: Iterable[str]) -> dict[str, str]:
     from config.loader import load_environment
+    from workloads.ingress_groups import placements
     from workloads.service_chart import check_service_values
 
     manifests = {}
     for environment in environments:
         config = load_environment(environment)
+        placed = placements(config)
         for name, service in config.services.items():
             repository = f"{config.repository_prefix}/{service.repository}"
-            files = check_service_values(service, environment=environment, region=config.region, repository=repository)
+            files = check_service_values(
+                service, environment=environment, region=config.region, repository=repository, placement=placed.get(name)
+            )
             manifests[f"{environment}/{name}.yaml"] = "\n---\n".join(files.values())
     return manifests
 

@@ -24,6 +24,7 @@ from eks_platform.outputs import PlatformOutputs
 from eks_platform.service_network import ServiceNetwork
 from workloads.alb_controller import AlbController
 from workloads.fargate_logging import FargateLogging
+from workloads.ingress_groups import placements
 from workloads.metrics_server import MetricsServer
 from workloads.pod_security_groups import PodSecurityGroups
 from workloads.service_chart import CHART_DIGEST, CHART_DIR, IMAGE_REPOSITORY, chart_digest, check_all_service_values, static_values
@@ -73,10 +74,14 @@ def load_balancer_values(config: EnvironmentConfig, platform: PlatformOutputs, s
 
 
 class WorkloadsStack(ReadableStack):
-    def __init__(self, scope: Construct, config: EnvironmentConfig, *, services_dir: Path = SERVICES_DIR) -> None:
+    def __init__(
+        self, scope: Construct, config: EnvironmentConfig, *, services_dir: Path = SERVICES_DIR, render_values: bool = True
+    ) -> None:
         super().__init__(scope, workloads_stack_name(config.name))
-        # Bad values fail here, before any Terraform is written.
-        placed = check_all_service_values(config, services_dir)
+        # Bad values fail here, before any Terraform is written. render_values=False: the caller
+        # renders them with the Helm engine itself (tap.py, alongside synthesis); the Ingress
+        # placements are still computed (and checked) here.
+        placed = check_all_service_values(config, services_dir) if render_values else placements(config, services_dir)
         configure_backend(self, config.backend, environment=config.name, layer="workloads")
         platform = platform_outputs_from_state(self, config)
         self._providers(platform)
