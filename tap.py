@@ -18,6 +18,7 @@ from pathlib import Path
 # README records the Node requirement once instead.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+from app_support.process_lifetime import Interrupted, raise_on_signals
 from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
 from config.loader import ConfigError, load_all_environments, load_environment
@@ -39,6 +40,7 @@ def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
 def main(argv: list[str]) -> int:
     environment = argv[1] if len(argv) > 1 else os.environ.get("TAP_ENV", DEFAULT_ENVIRONMENT)
     started = time.perf_counter()
+    raise_on_signals()
     try:
         config = load_environment(environment)
         warning = support_warning(config.kubernetes_version, dt.date.today())
@@ -51,6 +53,9 @@ def main(argv: list[str]) -> int:
     except SynthFailed as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except Interrupted as signal_received:
+        print(f"interrupted ({signal_received})", file=sys.stderr)
+        return signal_received.exit_status
     elapsed = time.perf_counter() - started
     print(f"synthesized {', '.join(stacks)} into {OUTDIR.name}/ in {elapsed:.1f}s")
     return 0

@@ -10,7 +10,6 @@ emulator exited) and stops the child gracefully when it says so.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -20,16 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1
+from app_support.process_lifetime import die_with_parent
+
 POLL_SECONDS = 0.2
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def die_with_parent(signal_number: int = signal.SIGKILL, parent: int | None = None) -> None:
-    """Asks the kernel to send `signal_number` to this process when its parent dies (Linux)."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal_number, 0, 0, 0)
-    if parent is not None and os.getppid() != parent:
-        os._exit(1)  # the parent died before the request took effect
 
 
 def _preexec(parent: int) -> Callable[[], None]:
