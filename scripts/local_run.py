@@ -126,6 +126,10 @@ class LocalRun:
             notes.append(f"emulator at {self.emulator.endpoint}")
             notes.append(synth.stdout.strip().splitlines()[-1])
         self.env = {**EMULATOR_CREDENTIALS, "AWS_REGION": self.config.region, "TF_VAR_emulator_endpoint": self.emulator.endpoint}
+        # Each terraform command starts the AWS provider, which builds its schema (~1,500 resource
+        # types) first: a burst of allocation. Collecting garbage less often (Go's GOGC, default
+        # 100) cut that start's CPU time by about a fifth here; the run is short-lived.
+        self.env.setdefault("GOGC", os.environ.get("GOGC", "400"))
         with self.report.step("terraform init"):
             init_args = ["init", "-input=false", "-no-color"]
             mirror = terraform.plugin_dir()
