@@ -30,7 +30,7 @@ def checkout_lock(path: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.read(descriptor, 32).decode(errors="replace").strip() or "unknown"
             os.close(descriptor)
-            raise LockHeld(f"another `make local` is running in this checkout (PID {holder}; lock file {path})") from None
+            raise LockHeld(f"another make local is running in this checkout (PID {holder}; lock file {path})") from None
         # The holder removes the file before it unlocks; if that happened between our open and
         # our flock, we hold a lock on a file nobody else can see: start again.
         try:

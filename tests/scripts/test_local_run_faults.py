@@ -59,7 +59,7 @@ def test_a_second_run_fails_at_once_naming_the_first_and_keeps_its_state(repo: P
         run = Run.start(RUNNER, repo)
         status = run.finish(timeout=60)
         assert status == 1, run.stderr
-        assert "another `make local` is running in this checkout (PID 424242" in one_line(run.stderr, "FAILED: ")
+        assert "another make local is running in this checkout (PID 424242" in one_line(run.stderr, "FAILED: ")
         assert "Traceback" not in run.stderr
         assert first_state.exists()
         assert not run.seen, "the second run started something"
