@@ -150,8 +150,8 @@ def test_the_emulator_dying_during_apply_is_reported_at_once(repo: Path) -> None
     assert_nothing_left(run, repo)
 
 
-@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_to_the_runner_during_apply_stops_and_tears_down(repo: Path, number: signal.Signals) -> None:
+def test_ctrl_c_during_apply_stops_terraform_and_tears_down(repo: Path) -> None:
+    number = signal.SIGINT  # SIGTERM takes the same path; the make test below sends it
     run = Run.start(RUNNER, repo)
     run.wait_for_output("==> terraform apply")
     time.sleep(3)
