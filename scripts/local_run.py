@@ -75,6 +75,7 @@ class LocalRun:
         self.report = Report()
         self.emulator: Emulator | None = None
         self.env: dict[str, str] = {}
+        self.state_is_ours = False  # until the stale state of an earlier run is removed
 
     # --- stopping -----------------------------------------------------------------------
     def stop_reason(self, step: str, *, teardown: bool = False) -> str | None:
@@ -110,6 +111,7 @@ class LocalRun:
         # no other run is using it).
         for stale in STATE_DIR.glob("platform.tfstate*"):
             stale.unlink()
+        self.state_is_ours = True
 
     def deploy_and_check(self) -> None:
         with self.report.step("start the AWS emulator (moto) and synthesize the local environment") as notes:
@@ -174,7 +176,7 @@ class LocalRun:
 
     def teardown(self) -> str:
         """Destroys what the state lists; returns the outcome in one line (raises RunFailed if it failed)."""
-        remaining = self.resources_in_state()
+        remaining = self.resources_in_state() if self.state_is_ours else []
         if not remaining:
             return "nothing was created, nothing to destroy"
         where = self.state_file.relative_to(REPO_ROOT)
