@@ -75,6 +75,7 @@ class LocalRun:
         self.report = Report()
         self.emulator: Emulator | None = None
         self.env: dict[str, str] = {}
+        self.support_warning = ""
         self.state_is_ours = False  # until the stale state of an earlier run is removed
 
     # --- stopping -----------------------------------------------------------------------
@@ -118,7 +119,7 @@ class LocalRun:
             self.emulator = Emulator(STATE_DIR / "moto.log")
             synth = self.run("synthesis", ([sys.executable, "tap.py", ENVIRONMENT], REPO_ROOT, dict(os.environ)))[0]
             for line in synth.stderr.splitlines():
-                if line.startswith("warning: "):
+                if line.startswith("warning: ") and line != self.support_warning:  # that one was shown first
                     print(f"    {line}", flush=True)
             if synth.returncode != 0:
                 errors = [line for line in synth.stderr.splitlines() if line.startswith("error: ")]
@@ -230,7 +231,7 @@ def main() -> int:
         return 2
     warning = support_warning(config.kubernetes_version, dt.date.today())
     if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     mirror = terraform.plugin_dir()
     print(f"Terraform providers: {'local mirror ' + str(mirror) if mirror else 'downloaded from the registry (no local mirror found)'}")
     print("Left out on the emulator (it lacks these APIs; nothing is faked):")
@@ -239,6 +240,7 @@ def main() -> int:
     try:
         with checkout_lock(STATE_DIR / "run.lock"):
             run = LocalRun(config, signals)
+            run.support_warning = f"warning: {warning}" if warning else ""
             failure = cleanup = None
             try:
                 run.prepare()
