@@ -165,7 +165,8 @@ class LocalRun:
             self.check("terraform plan", plan)
             notes.append("plan: no changes")
 
-    def integration_summary(self, checks: child_process.Finished) -> str:
+    @staticmethod
+    def integration_summary(checks: child_process.Finished) -> str:
         lines = checks.stdout.strip().splitlines()
         last = lines[-1].strip("= ") if lines else "no output"
         if checks.returncode != 0:

@@ -41,3 +41,15 @@ def test_terraform_failures_are_one_line_with_the_first_error() -> None:
     assert describe_failure(["/bin/terraform", "init", "-input=false"], 1, "", "") == (
         "terraform init exited 1 with no output (command: /bin/terraform init -input=false)"
     )
+
+
+def test_the_integration_summary_says_why_checks_were_skipped() -> None:
+    from scripts.child_process import Finished
+    from scripts.local_run import LocalRun
+
+    pytest_output = (
+        "........\nSKIPPED [6] tests/integration/test_cluster.py:26: no cluster: set KUBECONFIG to a kubeconfig\n"
+        "8 passed, 6 skipped in 5.82s\n"
+    )
+    summary = LocalRun.integration_summary(Finished(["pytest"], 0, pytest_output, ""))
+    assert summary == "8 passed, 6 skipped in 5.82s (skipped: no cluster: set KUBECONFIG to a kubeconfig)"
