@@ -27,6 +27,7 @@ if __name__ == "__main__":
     _environment = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TAP_ENV", "dev")
     requirements.exit_if_unmet(["python", "packages", "node"], retry=f"make synth ENV={_environment}")
 
+from app_support.process_lifetime import Interrupted, raise_on_signals
 from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
 from config.environment import elastic_ip_warnings
@@ -63,6 +64,7 @@ def kept_note(written: list[str]) -> str:
 def main(argv: list[str]) -> int:
     environment = argv[1] if len(argv) > 1 else os.environ.get("TAP_ENV", DEFAULT_ENVIRONMENT)
     started = time.perf_counter()
+    raise_on_signals()
     try:
         config = load_environment(environment)
         if OUTDIR.exists() and not OUTDIR.is_dir():
@@ -78,6 +80,9 @@ def main(argv: list[str]) -> int:
     except SynthFailed as error:
         console.error(str(error))
         return 1
+    except Interrupted as signal_received:
+        print(f"interrupted ({signal_received})", file=sys.stderr)
+        return signal_received.exit_status
     elapsed = time.perf_counter() - started
     console.info(f"synthesized {', '.join(stacks)} into {OUTDIR.name}/ in {elapsed:.1f}s{kept_note(stacks)}")
     return 0

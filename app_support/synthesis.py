@@ -9,16 +9,19 @@ listing both, which `cdktf deploy` reads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app_support.process_lifetime import die_with_parent
 from config.model import EnvironmentConfig
 
 if TYPE_CHECKING:  # importing cdktf starts jsii; only the synth processes do
@@ -47,7 +50,13 @@ def build_layer(app: App, layer: str, config: EnvironmentConfig, *, render_value
         WorkloadsStack(app, config, render_values=render_values)
 
 
-def synth_layer(layer: str, config: EnvironmentConfig, outdir: str, render_values: bool = True) -> None:
+def synth_layer(layer: str, config: EnvironmentConfig, outdir: str, parent: int, render_values: bool = True) -> None:
+    # Its own process group (with the node runtime jsii starts): a Ctrl-C at the terminal
+    # reaches only the parent, which stops the whole group; and it dies with the parent.
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(signal.SIGTERM, parent)
     from cdktf import App
 
     from config.loader import ConfigError
@@ -82,31 +91,48 @@ def synthesize(
     if loaded:
         raise RuntimeError(f"synthesize() must fork before {', '.join(loaded)} is loaded in this process")
     outdir.parent.mkdir(parents=True, exist_ok=True)
+    # The staging folder goes on every exit: errors, SIGINT/SIGTERM (tap.py turns them into
+    # Interrupted), because the processes are stopped before the folder is removed.
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=outdir.parent) as staging_root:
         staging = {layer: str(Path(staging_root) / layer) for layer in layers}
         context = multiprocessing.get_context("fork")
         processes = {
             # With a check alongside (tap.py renders every service's values there), the workloads
             # process does not render them a second time: 100 services cost about a second each way.
-            layer: context.Process(target=synth_layer, args=(layer, config, staging[layer], while_running is None), name=f"synth-{layer}")
+            layer: context.Process(
+                target=synth_layer, args=(layer, config, staging[layer], os.getpid(), while_running is None), name=f"synth-{layer}"
+            )
             for layer in layers
         }
-        for process in processes.values():
-            process.start()
         try:
+            for process in processes.values():
+                process.start()
+                with contextlib.suppress(OSError):
+                    os.setpgid(process.pid, process.pid)  # also from here: no window before the child does it
             if while_running is not None:
                 while_running()
-        except BaseException:
             for process in processes.values():
-                process.terminate()
                 process.join()
+        except BaseException:
+            stop_groups(list(processes.values()))
             raise
-        for process in processes.values():
-            process.join()
         failed = [layer for layer, process in processes.items() if process.exitcode != 0]
         if failed:
             raise SynthFailed(f"synthesis of the {' and '.join(failed)} stack failed (its error is printed above)")
         return merge_outputs([Path(d) for d in staging.values()], outdir)
+
+
+def stop_groups(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
+    """Stops synth processes and everything in their groups (their node runtimes)."""
+    started = [process for process in processes if process.pid is not None]
+    for process in started:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in started:
+        process.join(timeout=5)
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.join()
 
 
 def merge_outputs(sources: Sequence[Path], outdir: Path) -> list[str]:

@@ -158,10 +158,51 @@ def run_scale(args: argparse.Namespace) -> int:
     return 3 if missed and args.fail_on_miss else 0
 
 
+LOCAL_STEPS = (
+    "start the AWS emulator (moto) and synthesize the local environment",
+    "terraform init",
+    "terraform apply",
+    "integration checks | re-plan: nothing may change",
+    "terraform destroy and the leftovers check",
+)
+
+
+def emulator_rows(runs: int) -> list[tuple[str, str, str]]:
+    """`make local` --runs times: the median of each step and of the whole, the load seen, and
+    the EKS cluster's delete time (the provider waits a random 0-60 s before DeleteCluster)."""
+    walls, loads, cluster_deletes = [], [], []
+    steps: dict[str, list[float]] = {step: [] for step in LOCAL_STEPS}
+    for _ in range(runs):
+        wall, _, output = measure([PYTHON, "-m", "scripts.local_run"])
+        walls.append(wall)
+        loads.append(os.getloadavg()[0])
+        for step in LOCAL_STEPS:
+            found = re.search(rf"^  {re.escape(step)}\s+([\d.]+)s", output, re.MULTILINE)
+            if found:
+                steps[step].append(float(found.group(1)))
+        cluster_deletes.append(resource_seconds(REPO_ROOT / "terraform-state" / "local" / "destroy.jsonl", "aws_eks_cluster."))
+    rows = [(f"emulator: {step}", f"{statistics.median(times):.1f} s" if times else "?", "median") for step, times in steps.items()]
+    rows.append(("emulator: EKS cluster delete, each run", ", ".join(f"{s:.0f} s" for s in cluster_deletes), "random 0-60 s wait"))
+    rows.append(("emulator: whole `make local`", f"{statistics.median(walls):.1f} s", f"runs: {', '.join(f'{w:.0f}' for w in walls)} s"))
+    rows.append(("load average (1 min) after each run", ", ".join(f"{load:.1f}" for load in loads), "2 cores"))
+    return rows
+
+
+def resource_seconds(jsonl: Path, address_prefix: str) -> float:
+    """How long Terraform's `-json` log says the first resource at `address_prefix` took."""
+    for line in jsonl.read_text().splitlines() if jsonl.exists() else []:
+        message = json.loads(line)
+        hook = message.get("hook", {})
+        if message.get("type") == "apply_complete" and hook.get("resource", {}).get("addr", "").startswith(address_prefix):
+            return float(hook.get("elapsed_seconds", 0))
+    return float("nan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--emulator", action="store_true", help="also run make local and report its step times")
+    parser.add_argument("--emulator-only", action="store_true", help="only the make local rows")
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--scale", action="store_true", help="measure 3, 10, 30 and 100 services instead (bench/scale.py)")
     parser.add_argument("--sizes", type=int, nargs="+", help="with --scale: other numbers of services")
@@ -170,6 +211,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.scale:
         return run_scale(args)
+    if args.emulator_only:
+        rows = emulator_rows(args.runs)
+        print_table([("measure", "value", "note"), *rows])
+        if args.json:
+            args.json.write_text(json.dumps({name: {"value": value, "note": note} for name, value, note in rows}, indent=2))
+        return 0
 
     progress("warming up; then the import floor, the synth and the naive synth (median of --runs), the unit tier, the full suite")
     modules = subprocess.run([PYTHON, "-c", LIST_MODULES], cwd=REPO_ROOT, env=ENV, capture_output=True, text=True, check=True)
@@ -193,12 +240,8 @@ def main() -> int:
         ("full suite (`make test`)", f"{full:.1f} s", full_summary),
     ]
     if args.emulator:
-        progress("make local on the emulator (about 2 minutes)")
-        wall, _, output = measure([PYTHON, "-m", "scripts.local_run"])
-        for step in ("terraform apply", "re-plan: nothing may change", "terraform destroy"):
-            found = re.search(rf"^  {re.escape(step)}\s+([\d.]+)s\s+(.*)$", output, re.MULTILINE)
-            rows.append((f"emulator: {step}", f"{found.group(1)} s" if found else "?", found.group(2) if found else ""))
-        rows.append(("emulator: whole `make local`", f"{wall:.1f} s", ""))
+        progress("make local on the emulator, --runs times (about a minute each)")
+        rows += emulator_rows(args.runs)
 
     print_table([("measure", "value", "note"), *rows])
     print()

@@ -1,223 +1,283 @@
 """`make local`: deploy the platform onto an embedded AWS emulator, check it, re-plan, destroy.
 
-Steps: start moto on 127.0.0.1 (a free port) -> synthesize the `local` environment ->
-terraform init and apply the platform stack -> integration checks against what was created
--> `terraform plan -detailed-exitcode` must report no changes -> destroy -> nothing of ours
-may remain -> stop the emulator (always, also when a step fails).
+Steps: take the checkout's lock -> start moto on 127.0.0.1 (a free port) while the `local`
+environment is synthesized -> terraform init and apply the platform stack -> the integration
+checks and `terraform plan -detailed-exitcode` (no changes allowed), side by side -> destroy
+-> nothing of ours may remain -> stop the emulator.
 
-Exit status: 0 when every step passed, 1 when one failed, 2 for a missing tool.
+Faults: the first failure is the one reported, in one line, then the cleanup's outcome on a
+line of its own. The emulator is watched; if it exits, the run stops at once and says so.
+SIGINT/SIGTERM stop Terraform gracefully and tear down within a bound, or say what is left.
+
+Exit status: 0 when every step passed, 1 when one failed, 2 for a configuration error or a
+missing tool, 128+N when stopped by signal N (130 for Ctrl-C, 143 for SIGTERM).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import os
-import socket
-import subprocess
+import shutil
+import signal
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from app_support.stack_names import platform_stack_name
-from config.loader import load_environment
+from config.eks_versions import support_warning
+from config.loader import ConfigError, load_environment
 from config.model import EnvironmentConfig
-from scripts import terraform
+from scripts import child_process, terraform
+from scripts.emulator import Emulator, EmulatorFailed
+from scripts.run_lock import LockHeld, checkout_lock
+from scripts.run_report import EMULATOR_CREDENTIALS, Report, describe_os_error, leftovers
 from scripts.terraform import REPO_ROOT, STACKS_DIR, ToolMissing
 
 ENVIRONMENT = "local"
-VENV_BIN = Path(sys.executable).parent
-EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
+STATE_DIR = REPO_ROOT / "terraform-state" / ENVIRONMENT
+# A run writes state, logs and the synthesized stacks: a few MB. Below this, it would fail half-way.
+MIN_FREE_MB = 20
+DESTROY_SECONDS = 300
+# After Ctrl-C/SIGTERM the user is waiting: the teardown gets this long, then what is left is named.
+INTERRUPTED_DESTROY_SECONDS = 30
 
 
-@dataclass
-class Report:
-    steps: list[tuple[str, float, str]] = field(default_factory=list)
+class RunFailed(Exception):
+    """A step failed; the message is the one-line cause."""
 
-    @contextlib.contextmanager
-    def step(self, title: str) -> Iterator[list[str]]:
-        print(f"==> {title}", flush=True)
-        notes: list[str] = []
-        started = time.perf_counter()
+
+class Signals:
+    """Records SIGINT/SIGTERM instead of raising, so every wait decides how to stop its child."""
+
+    def __init__(self) -> None:
+        self.first: signal.Signals | None = None
+        self.count = 0
+        self.at = 0.0
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, self._received)
+
+    def _received(self, number: int, _frame: object) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first, self.at = signal.Signals(number), time.monotonic()
+        # os.write, not print: the handler may run in the middle of another print.
+        os.write(2, f"\n{signal.Signals(number).name} received: stopping{' now, without teardown' if self.count > 1 else ''}\n".encode())
+
+
+class LocalRun:
+    def __init__(self, config: EnvironmentConfig, signals: Signals) -> None:
+        self.config = config
+        self.signals = signals
+        self.stack_dir = STACKS_DIR / platform_stack_name(ENVIRONMENT)
+        self.state_file = STATE_DIR / "platform.tfstate"
+        self.report = Report()
+        self.emulator: Emulator | None = None
+        self.env: dict[str, str] = {}
+        self.support_warning = ""
+        self.state_is_ours = False  # until the stale state of an earlier run is removed
+
+    # --- stopping -----------------------------------------------------------------------
+    def stop_reason(self, step: str, *, teardown: bool = False) -> str | None:
+        first = self.signals.first
+        if first and (not teardown or self.signals.count > 1):
+            return f"interrupted by {first.name} during {step}"
+        if first and time.monotonic() - self.signals.at > INTERRUPTED_DESTROY_SECONDS:
+            return f"{step} did not finish within {INTERRUPTED_DESTROY_SECONDS} s of {first.name}"
+        return self.emulator.died(step) if self.emulator else None
+
+    def run(self, step: str, *commands: tuple[list[str], Path, dict[str, str]], teardown: bool = False, timeout: float | None = None):
         try:
-            yield notes
-        except BaseException:
-            self.steps.append((title, time.perf_counter() - started, "FAILED"))
-            raise
-        elapsed = time.perf_counter() - started
-        self.steps.append((title, elapsed, "; ".join(notes) or "ok"))
-        print(f"    done in {elapsed:.1f}s{': ' + '; '.join(notes) if notes else ''}", flush=True)
+            return child_process.run_together(commands, should_stop=lambda: self.stop_reason(step, teardown=teardown), timeout=timeout)
+        except child_process.Stopped as stopped:
+            raise RunFailed(str(stopped) if "during" in str(stopped) else f"{step} {stopped}") from None
 
-    def summary(self) -> str:
-        width = max(len(title) for title, _, _ in self.steps)
-        lines = [f"  {title:<{width}}  {seconds:6.1f}s  {result}" for title, seconds, result in self.steps]
-        return "\n".join(["", "Summary", *lines, f"  {'total':<{width}}  {sum(s for _, s, _ in self.steps):6.1f}s"])
+    def terraform_command(self, *args: str) -> tuple[list[str], Path, dict[str, str]]:
+        return [terraform.terraform_binary(), *args], self.stack_dir, terraform.environment(self.env)
 
+    def check(self, step: str, result: child_process.Finished) -> child_process.Finished:
+        if result.returncode != 0:
+            died = self.emulator.died(step) if self.emulator else None
+            raise RunFailed(died or terraform.describe_failure(result.command, result.returncode, result.stdout, result.stderr))
+        return result
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    # --- the steps ----------------------------------------------------------------------
+    def prepare(self) -> None:
+        for directory in (STATE_DIR, STACKS_DIR.parent.parent):
+            free_mb = shutil.disk_usage(directory).free // 2**20
+            if free_mb < MIN_FREE_MB:
+                raise RunFailed(f"no space left on device: {directory} has {free_mb} MB free; make local needs {MIN_FREE_MB} MB")
+        # The emulator starts empty every run, so earlier local state is stale (we hold the lock:
+        # no other run is using it).
+        for stale in STATE_DIR.glob("platform.tfstate*"):
+            stale.unlink()
+        self.state_is_ours = True
 
+    def deploy_and_check(self) -> None:
+        with self.report.step("start the AWS emulator (moto) and synthesize the local environment") as notes:
+            self.emulator = Emulator(STATE_DIR / "moto.log")
+            synth = self.run("synthesis", ([sys.executable, "tap.py", ENVIRONMENT], REPO_ROOT, dict(os.environ)))[0]
+            for line in synth.stderr.splitlines():
+                if line.startswith("warning: ") and line != self.support_warning:  # that one was shown first
+                    print(f"    {line}", flush=True)
+            if synth.returncode != 0:
+                errors = [line for line in synth.stderr.splitlines() if line.startswith("error: ")]
+                said = errors or synth.stderr.strip().splitlines() or ["synthesis failed with no output"]
+                raise RunFailed(said[-1].removeprefix("error: "))
+            self.emulator.wait_until_ready()
+            notes.append(f"emulator at {self.emulator.endpoint}")
+            notes.append(synth.stdout.strip().splitlines()[-1])
+        self.env = {**EMULATOR_CREDENTIALS, "AWS_REGION": self.config.region, "TF_VAR_emulator_endpoint": self.emulator.endpoint}
+        # Each terraform command starts the AWS provider, which builds its schema (~1,500 resource
+        # types) first: a burst of allocation. Collecting garbage less often (Go's GOGC, default
+        # 100) cut that start's CPU time by about a fifth here; the run is short-lived.
+        self.env.setdefault("GOGC", os.environ.get("GOGC", "400"))
+        with self.report.step("terraform init"):
+            init_args = ["init", "-input=false", "-no-color"]
+            mirror = terraform.plugin_dir()
+            if mirror is not None:
+                init_args.append(f"-plugin-dir={mirror}")
+            self.check("terraform init", self.run("terraform init", self.terraform_command(*init_args))[0])
+        with self.report.step("terraform apply") as notes:
+            apply = self.run("terraform apply", self.terraform_command("apply", "-auto-approve", "-input=false", "-json"))[0]
+            self.save_log("apply", apply)
+            self.check("terraform apply", apply)
+            notes.append(f"{len(self.resources_in_state())} resources created")
+            output = self.check("terraform output", self.run("terraform output", self.terraform_command("output", "-json"))[0])
+            outputs_file = STATE_DIR / "platform-outputs.json"
+            outputs_file.write_text(output.stdout)
+        with self.report.step("integration checks | re-plan: nothing may change") as notes:
+            checks_env = {**os.environ, **self.env, "AWS_ENDPOINT_URL": self.emulator.endpoint}
+            checks_env.update(TAP_OUTPUTS_FILE=str(outputs_file), TAP_ENV=ENVIRONMENT)
+            pytest = [sys.executable, "-m", "pytest", "tests/integration", "-q", "-rs", "-p", "no:cacheprovider", "--no-header"]
+            # Both only read the emulator. The plan refreshes every resource: it is what proves
+            # that nothing drifted and nothing would change.
+            checks, plan = self.run(
+                "integration checks and re-plan",
+                (pytest, REPO_ROOT, checks_env),
+                self.terraform_command("plan", "-detailed-exitcode", "-input=false", "-no-color"),
+            )
+            notes.append(self.integration_summary(checks))
+            if plan.returncode == 2:
+                print(plan.stdout[-6000:])
+                raise RunFailed("the plan after apply is not empty: a perpetual diff (the plan is printed above)")
+            self.check("terraform plan", plan)
+            notes.append("plan: no changes")
 
-@contextlib.contextmanager
-def emulator(log_path: Path) -> Iterator[str]:
-    """moto's server on loopback, with AWS managed policies loaded; stopped on exit."""
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-    with log_path.open("w") as log:
-        process = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
+    @staticmethod
+    def integration_summary(checks: child_process.Finished) -> str:
+        lines = checks.stdout.strip().splitlines()
+        last = lines[-1].strip("= ") if lines else "no output"
+        if checks.returncode != 0:
+            print(checks.stdout[-4000:])
+            raise RunFailed(f"integration checks failed: {last}")
+        # Why checks were skipped (`-rs`): "SKIPPED [6] tests/...: no cluster: set KUBECONFIG ...".
+        reasons = sorted({line.split(": ", 1)[1] for line in lines if line.startswith("SKIPPED") and ": " in line})
+        return last + "".join(f" (skipped: {reason})" for reason in reasons)
+
+    def teardown(self) -> str:
+        """Destroys what the state lists; returns the outcome in one line (raises RunFailed if it failed)."""
+        remaining = self.resources_in_state() if self.state_is_ours else []
+        if not remaining:
+            return "nothing was created, nothing to destroy"
+        where = self.state_file.relative_to(REPO_ROOT)
+        if self.emulator is None or not self.emulator.alive:
+            return (
+                f"not destroyed: the emulator is gone, and with it the {len(remaining)} resources it held (it keeps nothing on disk); "
+                f"their stale state is in {where}, which the next run removes"
+            )
+        with self.report.step("terraform destroy and the leftovers check") as notes:
+            # No refresh: the re-plan (or the apply) just read every resource, and the leftovers
+            # check below asks the emulator itself whether anything is left.
+            destroy_command = self.terraform_command("destroy", "-auto-approve", "-input=false", "-json", "-refresh=false")
             try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the emulator did not start (see {log_path})") from None
-                time.sleep(0.2)
-        yield endpoint
-    finally:
-        process.terminate()
+                destroy = self.run("terraform destroy", destroy_command, teardown=True, timeout=DESTROY_SECONDS)[0]
+            except RunFailed as stopped:
+                left = len(self.resources_in_state())
+                raise RunFailed(
+                    f"{stopped}; {left} resources were left in the emulator, which is now stopped with everything it held; "
+                    f"their stale state is in {where}, which the next run removes"
+                ) from None
+            self.save_log("destroy", destroy)
+            self.check("terraform destroy", destroy)
+            left = leftovers(self.emulator.endpoint, self.config)
+            if left:
+                raise RunFailed(f"left behind after destroy: {', '.join(left)}")
+            notes.append("nothing of ours left in the emulator")
+        return f"destroyed all {len(remaining)} resources; nothing of ours left in the emulator"
+
+    # --- helpers ------------------------------------------------------------------------
+    def resources_in_state(self) -> list[str]:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            state = json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return []
+        return [f"{r['type']}.{r['name']}" for r in state.get("resources", []) if r.get("mode") == "managed"]
 
-
-def leftovers(endpoint: str, config: EnvironmentConfig) -> list[str]:
-    """Resources of this platform still in the emulator (KMS keys pending deletion are gone, as on AWS)."""
-    import boto3
-
-    cluster_name = config.cluster_name
-    session = boto3.session.Session(region_name=config.region, **_boto_credentials())
-
-    def client(service: str):
-        return session.client(service, endpoint_url=endpoint)
-
-    found = [f"EKS cluster {name}" for name in client("eks").list_clusters()["clusters"]]
-    found += [f"VPC {v['VpcId']}" for v in client("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
-    found += [f"IAM role {r['RoleName']}" for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith(f"{cluster_name}-")]
-    found += [f"OIDC provider {p['Arn']}" for p in client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]]
-    found += [f"ECR repository {r['repositoryName']}" for r in client("ecr").describe_repositories()["repositories"]]
-    found += [f"secret {s['Name']}" for s in client("secretsmanager").list_secrets()["SecretList"]]
-    found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
-    found += [f"S3 bucket {b['Name']}" for b in client("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{cluster_name}-")]
-    kms = client("kms")
-    for key in kms.list_keys()["Keys"]:
-        state = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
-        if state != "PendingDeletion":
-            found.append(f"KMS key {key['KeyId']} ({state})")
-    return found
-
-
-def _boto_credentials() -> dict[str, str]:
-    return {
-        "aws_access_key_id": EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }
+    def save_log(self, name: str, result: child_process.Finished) -> None:
+        """Keeps Terraform's JSON output (per-resource timings; see docs/performance.md); best effort."""
+        with contextlib.suppress(OSError):
+            (STATE_DIR / f"{name}.jsonl").write_text(result.stdout)
 
 
 def main() -> int:
-    config = load_environment(ENVIRONMENT)
-    stack_dir = STACKS_DIR / platform_stack_name(ENVIRONMENT)
-    work_dir = REPO_ROOT / "terraform-state" / ENVIRONMENT
-    report = Report()
+    started = time.perf_counter()
+    signals = Signals()
     try:
+        config = load_environment(ENVIRONMENT)
         terraform.terraform_binary()
-    except ToolMissing as error:
+    except (ConfigError, ToolMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    warning = support_warning(config.kubernetes_version, dt.date.today())
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     mirror = terraform.plugin_dir()
     print(f"Terraform providers: {'local mirror ' + str(mirror) if mirror else 'downloaded from the registry (no local mirror found)'}")
     print("Left out on the emulator (it lacks these APIs; nothing is faked):")
     for feature, reason in config.emulator.omit.items() if config.emulator else []:
         print(f"  - {feature.value}: {reason}")
-
-    work_dir.mkdir(parents=True, exist_ok=True)
-    # The emulator starts empty every run, so any earlier local state is stale.
-    for stale in work_dir.glob("platform.tfstate*"):
-        stale.unlink()
-    failed: str | None = None
     try:
-        with contextlib.ExitStack() as running:
-            with report.step("start the AWS emulator (moto)") as notes:
-                endpoint = running.enter_context(emulator(work_dir / "moto.log"))
-                notes.append(endpoint)
-            run_steps(report, config, stack_dir, work_dir, endpoint)
-    except subprocess.CalledProcessError as error:
-        failed = _describe(error)
-    except ToolMissing as error:
-        failed = str(error)
-    except Exception as error:
-        failed = f"{type(error).__name__}: {error}"
-    print("==> emulator stopped")
-    print(report.summary())
-    if failed:
-        print(f"\nFAILED: {failed}", file=sys.stderr)
+        with checkout_lock(STATE_DIR / "run.lock"):
+            run = LocalRun(config, signals)
+            run.support_warning = f"warning: {warning}" if warning else ""
+            failure = cleanup = None
+            try:
+                run.prepare()
+                run.deploy_and_check()
+            except (RunFailed, EmulatorFailed) as error:
+                failure = str(error)
+            except OSError as error:
+                failure = describe_os_error(error)
+            try:
+                cleanup = run.teardown()
+            except (RunFailed, EmulatorFailed) as error:
+                cleanup = str(error)
+                failure = failure or cleanup
+            except Exception as error:
+                cleanup = f"{type(error).__name__}: {error}"
+                failure = failure or cleanup
+            finally:
+                if run.emulator is not None:
+                    run.emulator.stop()
+    except LockHeld as error:
+        print(f"FAILED: {error}", file=sys.stderr)
         return 1
+    except OSError as error:
+        print(f"FAILED: {describe_os_error(error)}", file=sys.stderr)
+        return 1
+    print(run.report.summary(time.perf_counter() - started))
+    if signals.first and failure is None:
+        failure = f"interrupted by {signals.first.name}"
+    if failure:
+        print(f"\nFAILED: {failure}", file=sys.stderr)
+        outcome = "the destroy failed, as above" if cleanup == failure else cleanup or "nothing to clean up"
+        print(f"cleanup: {outcome}; emulator stopped", file=sys.stderr)
+        return 128 + signals.first.value if signals.first else 1
+    print(f"cleanup: {cleanup}; emulator stopped")
     print("\nThe platform deployed, passed its checks, re-planned clean and was destroyed.")
     return 0
-
-
-def run_steps(report: Report, config: EnvironmentConfig, stack_dir: Path, work_dir: Path, endpoint: str) -> None:
-    env = {**EMULATOR_CREDENTIALS, "AWS_REGION": config.region, "TF_VAR_emulator_endpoint": endpoint}
-    outputs_file = work_dir / "platform-outputs.json"
-    with report.step("synthesize the local environment") as notes:
-        result = subprocess.run([sys.executable, "tap.py", ENVIRONMENT], cwd=REPO_ROOT, text=True, capture_output=True, check=False)
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr.strip() or result.stdout.strip())
-        notes.append(result.stdout.strip().splitlines()[-1])
-    with report.step("terraform init"):
-        terraform.init(stack_dir, extra_env=env)
-    applied = False
-    try:
-        with report.step("terraform apply") as notes:
-            terraform.run(stack_dir, "apply", "-auto-approve", "-input=false", "-no-color", extra_env=env)
-            applied = True
-            addresses = terraform.run(stack_dir, "state", "list", extra_env=env).stdout.split()
-            notes.append(f"{sum(not a.startswith('data.') for a in addresses)} resources created")
-            outputs_file.write_text(terraform.run(stack_dir, "output", "-json", extra_env=env).stdout)
-        with report.step("integration checks (tests/integration)") as notes:
-            checks = subprocess.run(
-                [sys.executable, "-m", "pytest", "tests/integration", "-q", "-p", "no:cacheprovider", "--no-header"],
-                cwd=REPO_ROOT,
-                env={**os.environ, **env, "AWS_ENDPOINT_URL": endpoint, "TAP_OUTPUTS_FILE": str(outputs_file), "TAP_ENV": ENVIRONMENT},
-                text=True,
-                capture_output=True,
-                check=False,
-            )
-            last = checks.stdout.strip().splitlines()[-1] if checks.stdout.strip() else "no output"
-            if checks.returncode != 0:
-                print(checks.stdout[-4000:])
-                raise RuntimeError(f"integration checks failed: {last}")
-            notes.append(last.strip("= "))
-        with report.step("re-plan: nothing may change") as notes:
-            plan = terraform.run(stack_dir, "plan", "-detailed-exitcode", "-input=false", "-no-color", extra_env=env, check=False)
-            if plan.returncode == 2:
-                print(plan.stdout[-6000:])
-                raise RuntimeError("the plan after apply is not empty: a perpetual diff")
-            if plan.returncode != 0:
-                raise RuntimeError(plan.stderr.strip()[-2000:])
-            notes.append("no changes")
-    finally:
-        if applied or (work_dir / "platform.tfstate").exists():
-            with report.step("terraform destroy") as notes:
-                terraform.run(stack_dir, "destroy", "-auto-approve", "-input=false", "-no-color", extra_env=env)
-                remaining = leftovers(endpoint, config)
-                if remaining:
-                    raise RuntimeError(f"left behind after destroy: {', '.join(remaining)}")
-                notes.append("nothing of ours left in the emulator")
-
-
-def _describe(error: subprocess.CalledProcessError) -> str:
-    detail = (error.stderr or error.stdout or "").strip().splitlines()
-    return f"{' '.join(error.cmd)} exited {error.returncode}: {' '.join(detail[-12:])}"
 
 
 if __name__ == "__main__":

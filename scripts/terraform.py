@@ -9,6 +9,7 @@ downloads providers from its registry as usual.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -94,3 +95,35 @@ def first_error(output: str) -> str:
         if "Error:" in line:
             return line.strip(" │╷╵").strip()
     return output.strip().splitlines()[-1] if output.strip() else "(no output)"
+
+
+def describe_failure(command: list[str], returncode: int, stdout: str, stderr: str) -> str:
+    """One line on why a terraform command failed: its own first error, else what it did say.
+
+    Reads both plain output and `-json` output (diagnostics of severity `error`). A disk that
+    filled up is named as such, whatever Terraform's summary says (it may report only a
+    state file it could not read back).
+    """
+    name = "terraform " + (command[1] if len(command) > 1 else "")
+    output = f"{stderr}\n{stdout}"
+    if "no space left on device" in output.lower():
+        return f"no space left on device ({name}: {first_error_or_diagnostic(output)})"
+    if not output.strip():
+        return f"{name} exited {returncode} with no output (command: {' '.join(command)})"
+    return f"{name} failed: {first_error_or_diagnostic(output)}"
+
+
+def first_error_or_diagnostic(output: str) -> str:
+    for line in output.splitlines():
+        if line.startswith("{"):
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            diagnostic = message.get("diagnostic") if isinstance(message, dict) else None
+            if diagnostic and diagnostic.get("severity") == "error":
+                detail = " ".join(str(diagnostic.get("detail", "")).split())
+                return f"Error: {diagnostic.get('summary', '')}" + (f": {detail[:300]}" if detail else "")
+        elif "Error:" in line:
+            return first_error(output)
+    return first_error(output)
