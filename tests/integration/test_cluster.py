@@ -217,3 +217,27 @@ def test_service_pods_carry_their_security_groups_and_readiness_gates(kube, depl
             if spec.values.get("ingress", {}).get("enabled"):
                 gates = {g.condition_type for g in pod.spec.readiness_gates or []}
                 assert any(g.startswith("target-health.elbv2.k8s.aws/") for g in gates), f"{name}: no readiness gate"
+
+
+def test_service_pods_run_on_the_shared_services_profile(kube, deployed_config: EnvironmentConfig) -> None:
+    """No profile per service: every service pod was scheduled by the wildcard `services` profile."""
+    from config.fargate import SERVICES_PROFILE
+
+    core = kube.CoreV1Api()
+    for name, spec in deployed_config.services.items():
+        for pod in core.list_namespaced_pod(spec.namespace, label_selector=f"app.kubernetes.io/instance={name}").items:
+            assert pod.metadata.labels.get("eks.amazonaws.com/fargate-profile") == SERVICES_PROFILE, pod.metadata.name
+
+
+def test_ingresses_of_one_group_share_one_load_balancer(kube, deployed_config: EnvironmentConfig) -> None:
+    networking = kube.NetworkingV1Api()
+    hostnames: dict[str, set[str]] = {}
+    for name, spec in deployed_config.services.items():
+        if not spec.values.get("ingress", {}).get("enabled"):
+            continue
+        ingress = networking.read_namespaced_ingress(name, spec.namespace)
+        group = (ingress.metadata.annotations or {}).get("alb.ingress.kubernetes.io/group.name")
+        if group:
+            hostnames.setdefault(group, set()).update(a.hostname for a in ingress.status.load_balancer.ingress or [])
+    for group, found in hostnames.items():
+        assert len(found) == 1, f"{group}: {sorted(found)}"
