@@ -13,6 +13,7 @@ from constructs import Construct
 
 from config.model import FargateProfileConfig
 from eks_platform.context import AwsContext
+from eks_platform.log_groups import log_router_group_name
 from eks_platform.policy import Condition, Statement, policy_document
 
 
@@ -50,7 +51,7 @@ class FargateProfiles(Construct):
             policy_arn=f"arn:{aws.partition}:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy",
         )
         # Fargate's built-in log router writes with this role, to the workload groups the platform
-        # created (no logs:CreateLogGroup). One pattern rather than one ARN per service: a role's
+        # created and to its own group (no logs:CreateLogGroup). One pattern rather than one ARN per service: a role's
         # inline policies are capped at 10,240 characters, which 100 ARNs would exceed.
         logging = policy_document(
             self,
@@ -58,7 +59,9 @@ class FargateProfiles(Construct):
             [
                 Statement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    resources=[aws.arn("logs", f"log-group:{log_group_prefix}*:*")],
+                    resources=[
+                        aws.arn("logs", f"log-group:{group}:*") for group in (f"{log_group_prefix}*", log_router_group_name(cluster_name))
+                    ],
                 )
             ],
         )

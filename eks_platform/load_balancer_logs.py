@@ -33,7 +33,7 @@ from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
 from eks_platform.context import AwsContext
-from eks_platform.policy import Statement, policy_document
+from eks_platform.policy import Condition, Statement, policy_document
 
 SSE_S3_ONLY = (
     "ALB access logs support only SSE-S3 (Amazon S3-managed keys): Elastic Load Balancing cannot write to an SSE-KMS bucket; "
@@ -120,6 +120,14 @@ class LoadBalancerLogs(Construct):
                     actions=["s3:PutObject"],
                     resources=[objects],
                     principals={"Service": ["logdelivery.elasticloadbalancing.amazonaws.com"]},
+                ),
+                Statement(
+                    sid="TlsOnly",
+                    effect="Deny",
+                    actions=["s3:*"],
+                    resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
+                    principals={"*": ["*"]},
+                    conditions=[Condition("Bool", "aws:SecureTransport", ["false"])],
                 ),
             ],
         )

@@ -15,6 +15,10 @@ from app_support.checkov_skips import skip_checks
 from config.model import PROTECTED_LOG_RETENTION_DAYS
 
 
+def log_router_group_name(cluster_name: str) -> str:
+    return f"{cluster_name}-fluent-bit-logs"
+
+
 class LogGroups(Construct):
     def __init__(
         self,
@@ -42,6 +46,9 @@ class LogGroups(Construct):
         # EKS writes control-plane logs to exactly this name.
         self.control_plane = group("control_plane", f"/aws/eks/{cluster_name}/cluster")
         self.flow_logs = group("vpc_flow_logs", f"/aws/vpc/{cluster_name}/flow-logs") if flow_logs else None
+        # With flb_log_cw on, Fargate ships the log router's own logs to `<cluster>-fluent-bit-logs`
+        # (EKS user guide, "Fargate logging"); created here, so the router needs no CreateLogGroup.
+        self.log_router = group("fargate_log_router", log_router_group_name(cluster_name))
         # Fargate's log router writes each namespace's pods to its own group (workloads/fargate_logging.py):
         # one per service, keyed by service, and one per other namespace on Fargate (kube-system ...).
         self.workloads = {service: group(f"workload_{service}", name) for service, name in service_groups.items()}

@@ -32,6 +32,7 @@ class Statement:
     conditions: Sequence[Condition] = ()
     principals: Mapping[str, Sequence[str]] = field(default_factory=dict)
     sid: str | None = None
+    effect: str = "Allow"
 
 
 def policy_document(scope: Construct, id_: str, statements: Iterable[Statement]) -> DataAwsIamPolicyDocument:
@@ -41,7 +42,7 @@ def policy_document(scope: Construct, id_: str, statements: Iterable[Statement])
         statement=[
             DataAwsIamPolicyDocumentStatement(
                 sid=statement.sid,
-                effect="Allow",
+                effect=statement.effect,
                 actions=list(statement.actions),
                 resources=list(statement.resources) or None,
                 principals=[

@@ -145,8 +145,9 @@ def test_an_edited_copy_of_the_upstream_policy_is_refused(tmp_path: Path, monkey
 
 def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> None:
     groups = env.resources("platform", "aws_cloudwatch_log_group")
-    # control plane, flow logs, one per service, one per other namespace on Fargate (kube-system ...)
-    assert len(groups) == 2 + len(env.config.services) + len(env.config.platform_fargate_namespaces)
+    # control plane, flow logs, the Fargate log router's own, one per service, one per other namespace on Fargate (kube-system ...)
+    assert len(groups) == 3 + len(env.config.services) + len(env.config.platform_fargate_namespaces)
+    assert groups["log_groups_fargate_log_router"]["name"] == f"{env.config.cluster_name}-fluent-bit-logs"
     for name, group in groups.items():
         assert group["retention_in_days"] == env.config.log_retention_days, name
         assert group["kms_key_id"] == "${aws_kms_key.encryption_platform_data_key.arn}", name

@@ -215,10 +215,13 @@ def test_pod_execution_role_may_write_only_to_workload_log_groups(env: Synthesiz
     logging = env.data("platform", "aws_iam_policy_document")["fargate_fargate_logging"]
     (statement,) = logging["statement"]
     assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
-    # One pattern for all workload groups, whatever the number of services (inline policies are size-capped).
-    (resource,) = statement["resources"]
-    assert resource.startswith("arn:${data.aws_partition.partition.partition}:logs:")
-    assert resource.endswith(f":log-group:/aws/eks/{env.config.cluster_name}/workloads/*:*")
+    # One pattern for all workload groups, whatever the number of services (inline policies are size-capped),
+    # and the router's own group (flb_log_cw); never CreateLogGroup.
+    workloads, router = statement["resources"]
+    for resource in (workloads, router):
+        assert resource.startswith("arn:${data.aws_partition.partition.partition}:logs:")
+    assert workloads.endswith(f":log-group:/aws/eks/{env.config.cluster_name}/workloads/*:*")
+    assert router.endswith(f":log-group:{env.config.cluster_name}-fluent-bit-logs:*")
 
 
 # --- add-ons --------------------------------------------------------------------------------------

@@ -167,9 +167,13 @@ def test_access_log_bucket_is_private_encrypted_and_writable_only_by_elb(env: Sy
     (lifecycle,) = env.resources("platform", "aws_s3_bucket_lifecycle_configuration").values()
     assert lifecycle["rule"][0]["expiration"][0]["days"] == env.config.log_retention_days
     document = env.data("platform", "aws_iam_policy_document")["alb_access_logs_policy_document"]
-    for statement in document["statement"]:
-        assert statement["actions"] == ["s3:PutObject"]
+    *writes, tls_only = document["statement"]
+    for statement in writes:
+        assert statement["effect"] == "Allow" and statement["actions"] == ["s3:PutObject"]
         (resource,) = statement["resources"]
         assert f"/{env.config.cluster_name}/AWSLogs/" in resource
+    # Nothing reaches the bucket without TLS.
+    assert (tls_only["effect"], tls_only["actions"]) == ("Deny", ["s3:*"])
+    assert tls_only["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
     (bucket,) = env.resources("platform", "aws_s3_bucket").values()
     assert bucket["force_destroy"] is (not env.config.protected)
