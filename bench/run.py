@@ -2,7 +2,8 @@
 """Benchmark of the inner loop: synthesis, its import floor, memory, and the test tiers.
 
     make bench                 # synth, floor and test tiers (about 3 minutes)
-    make bench ARGS=--emulator # also `make local`'s apply / re-plan / destroy
+    make bench ARGS=--emulator # also `make local` (--runs times): median per step, EKS delete wait, load
+    make bench ARGS=--emulator-only  # only those rows
 
 Each figure is the median of --runs runs (synth) with a warm jsii cache. Peak memory is the
 largest sum of resident memory over the whole process tree (the two synth processes run at
