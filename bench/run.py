@@ -2,7 +2,8 @@
 """Benchmark of the inner loop: synthesis, its import floor, memory, and the test tiers.
 
     make bench                 # synth, floor and test tiers (about 3 minutes)
-    make bench ARGS=--emulator # also `make local`'s apply / re-plan / destroy
+    make bench ARGS=--emulator # also `make local` (--runs times): median per step, EKS delete wait, load
+    make bench ARGS=--emulator-only  # only those rows
     make bench ARGS=--scale    # 3, 10, 30 and 100 services in scratch copies (bench/scale.py; about 25 minutes)
     make bench ARGS="--scale --apply 30"  # and apply / re-plan / destroy 30 services on the emulator
 
