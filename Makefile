@@ -24,12 +24,12 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := setup
-.PHONY: setup synth validate test test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
 setup lint cluster-checks preflight: NEEDS = python
 synth test-unit policy: NEEDS = python node
-test local validate bench: NEEDS = python node terraform
+test test-faults local validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
 cdktf-deploy: NEEDS = python node npm terraform
 # They run with the project's interpreter once it is installed, else with the one that will install it.
@@ -64,7 +64,11 @@ validate: requirements .venv/.synced
 
 # Everything but the integration checks, which need a deployment: make local runs them.
 test: requirements setup
-	@$(VENV)/python -m pytest -m "not integration"
+	@$(VENV)/python -m pytest -m "not integration and not emulator"
+
+# make local under faults (the emulator killed, Ctrl-C, SIGTERM, a killed runner): minutes each; CI runs them.
+test-faults: requirements setup
+	@$(VENV)/python -m pytest -m emulator tests/scripts
 
 test-unit: requirements .venv/.synced
 	@$(VENV)/python -m pytest -m "not slow and not integration"

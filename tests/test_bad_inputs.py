@@ -22,9 +22,12 @@ these changes, applied in this order:
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,28 +99,62 @@ def generate(repo: Path, spec: dict[str, Any]) -> None:
     write_services(repo / "services", spec["services"], ingress=spec.get("ingress"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
-def test_bad_input_is_refused_with_one_clear_line(case: Path, repo_copy: Path, tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Outcome:
+    """What one case's `tap.py` run did, and what it left in its copy of the repository."""
+
+    spec: dict[str, Any]
+    returncode: int
+    stderr: str
+    output_before: bytes | None
+    output_after: bytes | None
+    output_is_dir: bool
+    staging_left: list[str]
+
+
+def run_case(case: Path, repo_copy: Path, root: Path) -> Outcome:
     spec = yaml.safe_load(case.read_text())
-    repo = tmp_path / "repo"
+    repo = root / case.stem
     shutil.copytree(repo_copy, repo, symlinks=True)
     apply_case(spec, repo)
     output_before = snapshot(repo / "cdktf.out")
     if "generate" in spec:
         generate(repo, spec["generate"])
-
     result = subprocess.run(
         [sys.executable, "tap.py", spec["environment"]], cwd=repo, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
     )
+    return Outcome(
+        spec=spec,
+        returncode=result.returncode,
+        stderr=result.stderr,
+        output_before=output_before,
+        output_after=snapshot(repo / "cdktf.out"),
+        output_is_dir=(repo / "cdktf.out").is_dir(),
+        staging_left=[path.name for path in repo.glob(".synth-*")],
+    )
 
-    lines = result.stderr.strip().splitlines()
+
+@pytest.fixture(scope="session")
+def outcomes(repo_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Every case, run as a user would (`tap.py` in its own copy of the repository), as many at a
+    time as there are cores: each run is one process, and the corpus is most of `make test`."""
+    root = tmp_path_factory.mktemp("bad_inputs")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = {case.stem: pool.submit(run_case, case, repo_copy, root) for case in CASES}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_bad_input_is_refused_with_one_clear_line(case: Path, outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes[case.stem]
+    lines = outcome.stderr.strip().splitlines()
     errors = [line for line in lines if not line.startswith("warning: ")]
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(errors) == 1, result.stderr
+    assert outcome.returncode == 2, outcome.stderr
+    assert "Traceback" not in outcome.stderr
+    assert len(errors) == 1, outcome.stderr
     assert errors[0].startswith("error: ")
-    expected = [spec["expect"]] if isinstance(spec["expect"], str) else spec["expect"]
+    expected = [outcome.spec["expect"]] if isinstance(outcome.spec["expect"], str) else outcome.spec["expect"]
     for text in expected:
         assert text in errors[0]
-    assert snapshot(repo / "cdktf.out") == output_before and not (repo / "cdktf.out").is_dir()
-    assert not list(repo.glob(".synth-*")), "a staging directory was left behind"
+    assert outcome.output_after == outcome.output_before and not outcome.output_is_dir
+    assert not outcome.staging_left, "a staging directory was left behind"
