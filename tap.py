@@ -37,7 +37,8 @@ from config.model import EnvironmentConfig
 
 DEFAULT_ENVIRONMENT = "dev"
 # The cdktf CLI tells the app where to write through CDKTF_OUTDIR; plain `python tap.py` uses cdktf.out/.
-OUTDIR = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent / "cdktf.out").resolve()
+OUTPUT = Path(os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent / "cdktf.out")
+OUTDIR = OUTPUT.resolve()
 
 
 def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
@@ -67,8 +68,10 @@ def main(argv: list[str]) -> int:
     raise_on_signals()
     try:
         config = load_environment(environment)
-        if OUTDIR.exists() and not OUTDIR.is_dir():
-            raise ConfigError(f"{OUTDIR.name}: exists and is not a directory; remove it (the stacks are written into {OUTDIR.name}/)")
+        if OUTPUT.is_symlink():
+            raise ConfigError(f"{OUTPUT.name}: is a symlink (to {OUTDIR}); remove it: the stacks are written into {OUTPUT.name}/ itself")
+        if OUTPUT.exists() and not OUTPUT.is_dir():
+            raise ConfigError(f"{OUTPUT.name}: exists and is not a directory; remove it (the stacks are written into {OUTPUT.name}/)")
         warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
         # What the deployer must still replace before a real apply.
         for line in [*([warning] if warning else []), *example_warnings(config)]:

@@ -5,6 +5,8 @@ Objects are frozen: a construct receives its slice and cannot change what anothe
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
 import re
 from collections.abc import Mapping
 from typing import Annotated
@@ -32,6 +34,7 @@ from config.rules import (
     Frozen,
     aws_region,
     dns_label,
+    partition_of,
     s3_bucket_name,
     tag,
 )
@@ -107,11 +110,18 @@ class EnvironmentConfig(Frozen):
                 f"at most {budget} tags: AWS allows {AWS_MAX_TAGS_PER_RESOURCE} per resource, the platform adds "
                 f"{len(PLATFORM_TAG_KEYS)} everywhere and up to {MAX_PER_RESOURCE_TAGS} per resource; got {len(value)}"
             )
+        owned = {key.lower() for key in PLATFORM_TAG_KEYS | PER_RESOURCE_TAG_KEYS}
+        seen: dict[str, str] = {}
         for key, item in value.items():
             tag(key, item)
-            if key in PLATFORM_TAG_KEYS or key in PER_RESOURCE_TAG_KEYS or key.startswith(PER_RESOURCE_TAG_PREFIXES):
-                owned = ", ".join(sorted(PLATFORM_TAG_KEYS | PER_RESOURCE_TAG_KEYS))
-                raise ValueError(f"tag {key!r} is set by the platform ({owned}, kubernetes.io/*) and may not be replaced")
+            # IAM compares tag keys without case ("Duplicate tag keys found"), so the platform's keys are
+            # refused in any case, and two keys differing only in case are one key.
+            if key.lower() in owned or key.lower().startswith(PER_RESOURCE_TAG_PREFIXES):
+                names = ", ".join(sorted(PLATFORM_TAG_KEYS | PER_RESOURCE_TAG_KEYS))
+                raise ValueError(f"tag {key!r} is set by the platform ({names}, kubernetes.io/*; in any case) and may not be replaced")
+            if key.lower() in seen:
+                raise ValueError(f"tags {seen[key.lower()]!r} and {key!r} differ only in case; AWS (IAM) treats tag keys without case")
+            seen[key.lower()] = key
         return value
 
     @field_validator("kubernetes_version")
@@ -185,6 +195,13 @@ class EnvironmentConfig(Frozen):
     @model_validator(mode="after")
     def _fits_its_region(self) -> EnvironmentConfig:
         self.vpc.check_zones_in(self.region)
+        partition = partition_of(self.region)
+        principals = {"cluster_admin_arns": self.cluster_admin_arns, "cluster_viewer_arns": self.cluster_viewer_arns}
+        principals.update({f"service_team_arns.{name}": arns for name, arns in self.service_team_arns.items()})
+        for field, arns in principals.items():
+            for arn in arns:
+                if arn.split(":")[1] != partition:
+                    raise ValueError(f"{field}: {arn!r} is not in {partition!r}, the partition of {self.region}")
         if self.emulator is not None and self.name != EMULATED_ENVIRONMENT:
             raise ValueError(f"emulator: only the {EMULATED_ENVIRONMENT!r} environment deploys to the emulator; remove this block")
         return self
@@ -220,6 +237,31 @@ class EnvironmentConfig(Frozen):
     @model_validator(mode="after")
     def _services_fit_the_platform(self) -> EnvironmentConfig:
         claimed: dict[tuple[str, str], str] = {}
+        owners: dict[tuple[str, str], str] = {}
+        for name, service in sorted(self.services.items()):
+            # A resource belongs to one service: another service's service.yaml cannot claim it.
+            for kind, resource in sorted(service.permissions.claims()):
+                if (kind, resource) in owners:
+                    raise ValueError(
+                        f"services.{name}.permissions.{kind}: {resource!r} is already {owners[kind, resource]!r}'s; "
+                        "a resource is granted to the one service that declares it"
+                    )
+                owners[kind, resource] = name
+        prefixes = sorted((resource, owner) for (kind, resource), owner in owners.items() if kind == "s3_prefixes")
+        for (outer, outer_owner), (inner, inner_owner) in itertools.permutations(prefixes, 2):
+            if inner.startswith(outer) and outer_owner != inner_owner:
+                raise ValueError(
+                    f"services.{inner_owner}.permissions.s3_prefixes: {inner!r} lies inside {outer_owner}'s {outer!r}; "
+                    "a service's prefixes may not overlap another's"
+                )
+        for profile, config in self.fargate_profiles.items():
+            for index, selector in enumerate(config.selectors):
+                taken = sorted(s.namespace for s in self.services.values() if fnmatch.fnmatchcase(s.namespace, selector.namespace))
+                if taken:
+                    raise ValueError(
+                        f"fargate_profiles.{profile}.selectors.{index}.namespace: {selector.namespace!r} selects the service "
+                        f"namespace {taken[0]!r}; service pods run on the platform's services profile (one profile per pod)"
+                    )
         for name, service in self.services.items():
             if service.name != name:
                 raise ValueError(f"services.{name}: the map key and the service name differ ({service.name!r})")

@@ -28,7 +28,14 @@ __all__ = ["REPO_ROOT", "ConfigError", "load_all_environments", "load_environmen
 
 
 def environment_names(environments_dir: Path = ENVIRONMENTS_DIR) -> list[str]:
-    return sorted(path.stem for path in environments_dir.glob("*.yaml"))
+    """One environment per `<name>.yaml`; any other file there would be ignored without a word, so it is refused."""
+    names = []
+    for path in sorted(environments_dir.iterdir()):
+        if path.suffix != ".yaml" or path.name.startswith("."):
+            where = display_path(environments_dir)
+            raise ConfigError(f"{display_path(path)}: unexpected file; {where}/ holds only <environment>.yaml files")
+        names.append(path.stem)
+    return names
 
 
 def read_yaml(path: Path, top: Path) -> dict[str, Any]:
@@ -76,11 +83,12 @@ def load_all_environments(*, environments_dir: Path = ENVIRONMENTS_DIR, services
         name: load_environment(name, environments_dir=environments_dir, services_dir=services_dir)
         for name in environment_names(environments_dir)
     }
-    check_vpcs_do_not_overlap(configs, environments_dir)
+    check_environments_do_not_collide(configs, environments_dir)
     return configs
 
 
-def check_vpcs_do_not_overlap(configs: Mapping[str, EnvironmentConfig], environments_dir: Path = ENVIRONMENTS_DIR) -> None:
+def check_environments_do_not_collide(configs: Mapping[str, EnvironmentConfig], environments_dir: Path = ENVIRONMENTS_DIR) -> None:
+    """Environments may share an account and be peered: disjoint VPC ranges, distinct name suffixes."""
     names = sorted(configs)
     for index, first in enumerate(names):
         for second in names[index + 1 :]:
@@ -88,6 +96,11 @@ def check_vpcs_do_not_overlap(configs: Mapping[str, EnvironmentConfig], environm
                 raise ConfigError(
                     f"{display_path(environments_dir / (second + '.yaml'))}: vpc.cidr: {configs[second].vpc.cidr} overlaps "
                     f"{first}'s {configs[first].vpc.cidr}; environments need disjoint VPC ranges"
+                )
+            if configs[first].suffix == configs[second].suffix:
+                raise ConfigError(
+                    f"{display_path(environments_dir / (second + '.yaml'))}: suffix: {configs[second].suffix!r} is also {first}'s; "
+                    "every AWS name is tap-<suffix>-..., so environments that may share an account need distinct suffixes"
                 )
 
 
@@ -143,8 +156,23 @@ def values_files(service_dir: Path, environment: str) -> list[Path]:
 def merged_values(service_dir: Path, environment: str, services_dir: Path = SERVICES_DIR) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for path in values_files(service_dir, environment):
-        merged = deep_merge(merged, read_yaml(path, services_dir))
+        document = read_yaml(path, services_dir)
+        refuse_nulls(document, path)
+        merged = deep_merge(merged, document)
     return merged
+
+
+def refuse_nulls(values: Mapping[str, Any], path: Path, field: tuple[str, ...] = ()) -> None:
+    """Helm reads `key: null` in a values file as "delete the chart's default", which leaves the
+    templates without a value they rely on; a values file sets values or leaves the key out."""
+    for key, value in values.items():
+        if value is None:
+            where = ".".join((*field, key))
+            raise ConfigError(
+                f"{display_path(path)}: {where}: null is not a value (Helm would delete the chart's default); set it or remove the key"
+            )
+        if isinstance(value, Mapping):
+            refuse_nulls(value, path, (*field, key))
 
 
 def lookup(values: Mapping[str, Any], field: tuple[str, ...]) -> Any:

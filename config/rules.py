@@ -143,3 +143,16 @@ def labels(value: Mapping[str, str], *, max_count: int | None = None) -> Mapping
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition a region belongs to: an ARN of another partition cannot be used there."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    return "aws"

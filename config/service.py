@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config.reserved import PLATFORM_ROLE_SUFFIXES, RESERVED_NAMESPACES, reserved_namespace
 from config.rules import ECR_REPOSITORY, HELM_RELEASE_NAME_MAX, Frozen, dns_label, dns_subdomain, relative_key
@@ -24,11 +24,21 @@ class Permissions(Frozen):
 
     @field_validator("*")
     @classmethod
-    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _names(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        """A name, never a path: only S3 prefixes may contain '/' (checked below); no wildcards, no '..'."""
+        allowed = r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}" if info.field_name == "s3_prefixes" else r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
         for name in value:
-            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}", name) or "*" in name:
-                raise ValueError(f"{name!r} must be a plain resource name (letters, digits, '.', '_', '-', '/'; no wildcards)")
+            # An S3 prefix's segments are checked as a key below (with its own message); any other name has none.
+            if not re.fullmatch(allowed, name) or (".." in name and info.field_name != "s3_prefixes"):
+                slash = "'/', " if info.field_name == "s3_prefixes" else ""
+                raise ValueError(f"{name!r} must be a plain resource name (letters, digits, '.', '_', '-', {slash}no '..', no wildcards)")
+        if len(set(value)) != len(value):
+            raise ValueError("a name is listed twice")
         return value
+
+    def claims(self) -> set[tuple[str, str]]:
+        """(kind, name) of every resource this service declares."""
+        return {(kind, name) for kind in type(self).model_fields for name in getattr(self, kind)}
 
     @field_validator("s3_prefixes")
     @classmethod

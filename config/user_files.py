@@ -9,6 +9,7 @@ whose message is one line: the file, where in it, and the rule.
 
 from __future__ import annotations
 
+import copy
 import os
 import stat
 from pathlib import Path
@@ -20,8 +21,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from config.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# No configuration or values file is anywhere near this; a larger one is a mistake or an attack.
-MAX_FILE_BYTES = 256 * 1024
+# No configuration or values file is anywhere near this (the largest shipped one is under 2 KiB);
+# a larger one is a mistake or an attack, and its strict parse alone would take seconds.
+MAX_FILE_BYTES = 64 * 1024
 # Nesting deeper than this is not configuration (and the parser recurses per level).
 MAX_DEPTH = 32
 
@@ -90,6 +92,9 @@ def _check_mappings(loader: _StrictLoader, node: Node, path: tuple[str, ...] = (
                 raise _Refused(f"line {line}", "a mapping key must be a plain scalar")
             key = loader.construct_object(key_node, deep=True)
             field = ".".join((*path, str(key)))
+            if not isinstance(key, str):
+                # Helm and JSON know only string keys: 1 and "1" would become one key, `null:` the key "null".
+                raise _Refused(field, f"line {line}: a mapping key must be a string; quote it ({key_node.value!r})")
             if key in seen:
                 raise _Refused(field, f"duplicate key (lines {seen[key]} and {line}); each key may appear once")
             seen[key] = line
@@ -128,9 +133,22 @@ def confined_path(path: Path, root: Path) -> Path:
     return resolved
 
 
+# Parsed files by identity and version: the same values.yaml is read for every environment and
+# again to say which file set a field; parsing it once keeps a refusal within seconds.
+_parsed: dict[tuple[Path, int, int, int], dict[str, Any]] = {}
+
+
 def read_user_yaml(path: Path, root: Path) -> dict[str, Any]:
-    """The top-level mapping of a user file, or UserFileError naming the file and the rule."""
+    """The top-level mapping of a user file (a copy the caller may change), or UserFileError naming the file and the rule."""
     resolved = confined_path(path, root)
+    status = resolved.stat()
+    key = (resolved, status.st_ino, status.st_size, status.st_mtime_ns)
+    if key not in _parsed:
+        _parsed[key] = _read(path, resolved)
+    return copy.deepcopy(_parsed[key])
+
+
+def _read(path: Path, resolved: Path) -> dict[str, Any]:
     try:
         with open(resolved, "rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)

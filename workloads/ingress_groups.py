@@ -44,6 +44,22 @@ class Placement:
         return {"ingress": {"group": {"name": self.group, "order": self.order}}}
 
 
+def routes_overlap(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    """Whether some request matches both (host, path) routes: the hosts can be the same (equal, one
+    any-host, or a `*.` wildcard covering the other) and one Prefix path covers the other."""
+
+    def host_covers(pattern: str, host: str) -> bool:
+        return not pattern or pattern == host or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+
+    def path_covers(prefix: str, path: str) -> bool:
+        base = prefix.rstrip("/")
+        return path in (prefix, base) or not base or path.startswith(base + "/")
+
+    (host_a, path_a), (host_b, path_b) = first, second
+    hosts = host_covers(host_a, host_b) or host_covers(host_b, host_a) or (host_a.startswith("*.") and host_b.startswith("*."))
+    return hosts and (path_covers(path_a, path_b) or path_covers(path_b, path_a))
+
+
 def group_name(cluster_name: str, scheme: str) -> str:
     """The shared group of one scheme: deterministic, e.g. tap-prod-internet-facing."""
     return f"{cluster_name}-{scheme}"
@@ -87,10 +103,12 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
                         "(or set ingress.dedicated: true)"
                     )
             route = (ingress.get("host") or "", ingress["path"])
-            if route in routes:
+            taken = next((other for other in routes if routes_overlap(route, other)), None)
+            if taken is not None:
                 raise ConfigError(
-                    f"{where(name, 'path')}: ingress.path: host {route[0] or '*'} path {route[1]} is already routed to "
-                    f"{routes[route]} ({where(routes[route], 'path')}) on the shared load balancer {group}"
+                    f"{where(name, 'path')}: ingress.path: host {route[0] or '*'} path {route[1]} overlaps {routes[taken]}'s "
+                    f"host {taken[0] or '*'} path {taken[1]} ({where(routes[taken], 'path')}) on the shared load balancer {group}; "
+                    "a service may route only requests no other service's Ingress matches"
                 )
             routes[route] = name
         try:
@@ -98,8 +116,17 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
             ALB_TARGET_GROUPS.check(len(members) * TARGET_GROUPS_PER_INGRESS, f"target groups on the shared load balancer {group}")
         except ValueError as error:
             raise ConfigError(f"{where(members[-1], 'scheme')}: ingress: {error}; move services to ingress.dedicated: true") from None
-        # Longer paths first on the same host, so /payments/admin is matched before /payments.
-        ranked = sorted(members, key=lambda n: (ingresses[n].get("host") or "", -len(ingresses[n]["path"]), ingresses[n]["path"], n))
+        # Rules with a host before host-less ones, longer paths first (routes never overlap, so this only keeps it stable).
+        ranked = sorted(
+            members,
+            key=lambda n: (
+                not ingresses[n].get("host"),
+                ingresses[n].get("host") or "",
+                -len(ingresses[n]["path"]),
+                ingresses[n]["path"],
+                n,
+            ),
+        )
         for order, name in enumerate(ranked, start=1):
             result[name] = Placement(group=group, order=order)
     return result

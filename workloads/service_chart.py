@@ -19,6 +19,7 @@ import helm_python as helm
 from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, file_setting, lookup
 from config.model import EnvironmentConfig, ServiceConfig
 from config.reserved import PLATFORM_OWNED_VALUES
+from config.rules import partition_of
 from workloads.ingress_groups import Placement, placements
 
 CHART_DIR = REPO_ROOT / "charts" / "service"
@@ -105,10 +106,16 @@ def check_regional_arns(
     """An ALB can use only a certificate and web ACL of its own region: AWS refuses others at apply."""
     for field in REGIONAL_ARNS:
         arn = lookup(service.values, tuple(field.split(".")))
-        if isinstance(arn, str) and arn.count(":") >= 5 and arn.split(":")[3] != region:
-            where = file_setting(service_dir, environment, tuple(field.split(".")), services_dir)
+        if not isinstance(arn, str) or arn.count(":") < 5:
+            continue
+        where = file_setting(service_dir, environment, tuple(field.split(".")), services_dir)
+        if arn.split(":")[3] != region:
             raise ConfigError(
                 f"{where}: {field}: {arn.split(':')[3]!r} is not the environment's region {region!r} (an ALB uses only its own region's)"
+            )
+        if arn.split(":")[1] != partition_of(region):
+            raise ConfigError(
+                f"{where}: {field}: partition {arn.split(':')[1]!r} is not {partition_of(region)!r}, the partition of {region}"
             )
 
 

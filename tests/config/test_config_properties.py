@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.loader import ENVIRONMENTS_DIR, SERVICES_DIR, ConfigError, check_vpcs_do_not_overlap, load_environment
+from config.loader import ENVIRONMENTS_DIR, SERVICES_DIR, ConfigError, check_environments_do_not_collide, load_environment
 from config.model import DNS1123_LABEL, EnvironmentConfig, FargateProfileConfig, VpcConfig, dns_label
 
 BASE = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
@@ -106,10 +106,10 @@ def test_environments_with_overlapping_vpcs_are_refused(first: str, second: str)
     base = dev_config()
     configs = {
         "one": base.model_copy(update={"vpc": VpcConfig(cidr=first, availability_zones=zones, nat="single")}),
-        "two": base.model_copy(update={"vpc": VpcConfig(cidr=second, availability_zones=zones, nat="single")}),
+        "two": base.model_copy(update={"vpc": VpcConfig(cidr=second, availability_zones=zones, nat="single"), "suffix": "two"}),
     }
     if ipaddress.ip_network(first).overlaps(ipaddress.ip_network(second)):
         with pytest.raises(ConfigError, match=r"vpc\.cidr: .* overlaps"):
-            check_vpcs_do_not_overlap(configs)
+            check_environments_do_not_collide(configs)
     else:
-        check_vpcs_do_not_overlap(configs)
+        check_environments_do_not_collide(configs)

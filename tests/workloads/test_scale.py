@@ -74,16 +74,25 @@ def test_twelve_more_services_share_one_load_balancer_per_scheme(twelve: Synthes
         assert sorted(order) == list(range(1, len(order) + 1)), group  # unique, dense, deterministic
 
 
-def test_group_order_is_deterministic_and_puts_longer_paths_first(tmp_path: Path) -> None:
+def test_group_order_is_deterministic_and_puts_host_rules_first(tmp_path: Path) -> None:
     services = copy_of_services(tmp_path)
     write_services(services, 2)
-    (services / "svc-002" / "values.yaml").write_text(
-        (services / "svc-002" / "values.yaml").read_text().replace("path: /svc-002", "path: /payments/admin")
-    )
+    values = services / "svc-002" / "values.yaml"
+    values.write_text(values.read_text().replace("path: /svc-002", "path: /svc-002\n  host: api.example.com"))
     config = load_environment("dev", services_dir=services)
     first, second = placements(config, services), placements(config, services)
     assert first == second
-    assert first["svc-002"].order < first["payment"].order  # /payments/admin before /payments
+    assert first["svc-002"].order == 1  # a rule with a host before every any-host rule
+
+
+def test_a_path_under_another_services_path_is_refused(tmp_path: Path) -> None:
+    """Prefix rules: /payments/admin would be matched by payment's /payments rule, or take part of its traffic."""
+    services = copy_of_services(tmp_path)
+    write_services(services, 1)
+    values = services / "svc-001" / "values.yaml"
+    values.write_text(values.read_text().replace("path: /svc-001", "path: /payments/admin"))
+    with pytest.raises(ConfigError, match=r"ingress.path: host \* path /payments/admin overlaps payment's host \* path /payments"):
+        placements(load_environment("dev", services_dir=services), services)
 
 
 def test_a_dedicated_ingress_gets_no_group(tmp_path: Path) -> None:
