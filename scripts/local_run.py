@@ -230,7 +230,7 @@ def main() -> int:
     except (ConfigError, ToolMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    warning = support_warning(config.kubernetes_version, dt.date.today())
+    warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{ENVIRONMENT}.yaml")
     if warning:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     mirror = terraform.plugin_dir()
