@@ -30,8 +30,7 @@ if __name__ == "__main__":
 from app_support.process_lifetime import Interrupted, raise_on_signals
 from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
-from config.environment import elastic_ip_warnings
-from config.examples import example_warnings
+from config.examples import elastic_ip_warnings, example_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 

@@ -5,14 +5,14 @@ Objects are frozen: a construct receives its slice and cannot change what anothe
 
 from __future__ import annotations
 
-import fnmatch
-import itertools
 import re
 from collections.abc import Mapping
 from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
+from config.access import principal_arns, principal_key
+from config.claims import check_claims
 from config.emulator import EmulatorConfig, EmulatorFeature
 from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig, derived_profiles
 from config.network import PROTECTED_MAX_ADDRESSES, EndpointAccess, NatStrategy, VpcConfig
@@ -27,7 +27,6 @@ from config.reserved import MAX_PER_RESOURCE_TAGS, PER_RESOURCE_TAG_KEYS, PER_RE
 from config.rules import (
     AWS_MAX_TAGS_PER_RESOURCE,
     ECR_REPOSITORY_NAME_MAX,
-    IAM_PRINCIPAL_ARN,
     IAM_ROLE_NAME_MAX,
     LOG_RETENTION_DAYS,
     PROTECTED_LOG_RETENTION_DAYS,
@@ -43,24 +42,6 @@ from config.state import LocalBackend, S3Backend
 
 # The one environment whose provider points at the AWS emulator (`make local`).
 EMULATED_ENVIRONMENT = "local"
-
-
-def principal_arns(value: tuple[str, ...]) -> tuple[str, ...]:
-    """IAM role or user ARNs, each once (an access entry is per principal: a second one fails with ResourceInUseException)."""
-    for arn in value:
-        if not IAM_PRINCIPAL_ARN.fullmatch(arn):
-            raise ValueError(f"{arn!r} is not an IAM role or user ARN")
-    repeated = sorted({arn for arn in value if value.count(arn) > 1})
-    if repeated:
-        raise ValueError(f"{repeated[0]!r} is listed twice; each principal gets one access entry")
-    return value
-
-
-def principal_key(arn: str) -> str:
-    """A Terraform-safe name derived from the principal alone (account, kind, path and name), so that
-    reordering a list never replaces an access entry: arn:aws:iam::111122223333:role/ops/admin -> 111122223333_role_ops_admin."""
-    account, resource = arn.split(":")[4], arn.split(":", 5)[5]
-    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{account}_{resource}")
 
 
 class EcrConfig(Frozen):
@@ -237,31 +218,7 @@ class EnvironmentConfig(Frozen):
     @model_validator(mode="after")
     def _services_fit_the_platform(self) -> EnvironmentConfig:
         claimed: dict[tuple[str, str], str] = {}
-        owners: dict[tuple[str, str], str] = {}
-        for name, service in sorted(self.services.items()):
-            # A resource belongs to one service: another service's service.yaml cannot claim it.
-            for kind, resource in sorted(service.permissions.claims()):
-                if (kind, resource) in owners:
-                    raise ValueError(
-                        f"services.{name}.permissions.{kind}: {resource!r} is already {owners[kind, resource]!r}'s; "
-                        "a resource is granted to the one service that declares it"
-                    )
-                owners[kind, resource] = name
-        prefixes = sorted((resource, owner) for (kind, resource), owner in owners.items() if kind == "s3_prefixes")
-        for (outer, outer_owner), (inner, inner_owner) in itertools.permutations(prefixes, 2):
-            if inner.startswith(outer) and outer_owner != inner_owner:
-                raise ValueError(
-                    f"services.{inner_owner}.permissions.s3_prefixes: {inner!r} lies inside {outer_owner}'s {outer!r}; "
-                    "a service's prefixes may not overlap another's"
-                )
-        for profile, config in self.fargate_profiles.items():
-            for index, selector in enumerate(config.selectors):
-                taken = sorted(s.namespace for s in self.services.values() if fnmatch.fnmatchcase(s.namespace, selector.namespace))
-                if taken:
-                    raise ValueError(
-                        f"fargate_profiles.{profile}.selectors.{index}.namespace: {selector.namespace!r} selects the service "
-                        f"namespace {taken[0]!r}; service pods run on the platform's services profile (one profile per pod)"
-                    )
+        check_claims(self.services, self.fargate_profiles)
         for name, service in self.services.items():
             if service.name != name:
                 raise ValueError(f"services.{name}: the map key and the service name differ ({service.name!r})")
@@ -379,23 +336,3 @@ class EnvironmentConfig(Frozen):
 
     def all_tags(self) -> dict[str, str]:
         return {"Project": "tap-eks", "Environment": self.name, "ManagedBy": "cdktf", **self.tags}
-
-
-# AWS's default quota of Elastic IP addresses per Region (per account): "EC2-VPC Elastic IPs", 5.
-DEFAULT_ELASTIC_IP_QUOTA = 5
-
-
-def elastic_ip_warnings(configs: Mapping[str, EnvironmentConfig], *, involving: str | None = None) -> list[str]:
-    """A sentence per Region whose environments' NAT gateways together need more Elastic IPs than the default quota
-    (only the Region of environment `involving`, when given). Emulator environments hold no real addresses."""
-    by_region: dict[str, dict[str, int]] = {}
-    for name, config in sorted(configs.items()):
-        if config.emulator is None:
-            by_region.setdefault(config.region, {})[name] = config.nat_elastic_ips
-    return [
-        f"{region}: the NAT gateways of {', '.join(f'{n} ({c})' for n, c in needs.items())} need {sum(needs.values())} "
-        f"Elastic IPs together; the default quota is {DEFAULT_ELASTIC_IP_QUOTA} per Region and account, so if they share an "
-        f"account, request an increase of 'EC2-VPC Elastic IPs' (Service Quotas) before applying them all (README: 'Deploying to real AWS')"
-        for region, needs in by_region.items()
-        if sum(needs.values()) > DEFAULT_ELASTIC_IP_QUOTA and (involving is None or involving in needs)
-    ]

@@ -85,3 +85,23 @@ def _strings(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
                     yield f"{path}[{index}]", item
                 elif isinstance(item, Mapping):
                     yield from _strings(item, f"{path}[{index}].")
+
+
+# AWS's default quota of Elastic IP addresses per Region (per account): "EC2-VPC Elastic IPs", 5.
+DEFAULT_ELASTIC_IP_QUOTA = 5
+
+
+def elastic_ip_warnings(configs: Mapping[str, EnvironmentConfig], *, involving: str | None = None) -> list[str]:
+    """A sentence per Region whose environments' NAT gateways together need more Elastic IPs than the default quota
+    (only the Region of environment `involving`, when given). Emulator environments hold no real addresses."""
+    by_region: dict[str, dict[str, int]] = {}
+    for name, config in sorted(configs.items()):
+        if config.emulator is None:
+            by_region.setdefault(config.region, {})[name] = config.nat_elastic_ips
+    return [
+        f"{region}: the NAT gateways of {', '.join(f'{n} ({c})' for n, c in needs.items())} need {sum(needs.values())} "
+        f"Elastic IPs together; the default quota is {DEFAULT_ELASTIC_IP_QUOTA} per Region and account, so if they share an "
+        f"account, request an increase of 'EC2-VPC Elastic IPs' (Service Quotas) before applying them all (README: 'Deploying to real AWS')"
+        for region, needs in by_region.items()
+        if sum(needs.values()) > DEFAULT_ELASTIC_IP_QUOTA and (involving is None or involving in needs)
+    ]

@@ -24,7 +24,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
-from config.environment import principal_key
+from config.access import principal_key
 from config.model import EndpointAccess
 from eks_platform.context import AwsContext
 from eks_platform.policy import Statement, policy_document
@@ -128,27 +128,19 @@ class Cluster(Construct):
         by the source, so editing the list touches only the rules that changed.
         """
         cluster_security_group = self.cluster.vpc_config.cluster_security_group_id
-        for cidr in endpoint.private_access_cidrs:
-            VpcSecurityGroupIngressRule(
-                self,
-                f"api_ingress_{source_key(cidr)}",
-                security_group_id=cluster_security_group,
-                description=f"Kubernetes API (443) from {cidr} (endpoint.private_access_cidrs)",
-                ip_protocol="tcp",
-                from_port=443,
-                to_port=443,
-                cidr_ipv4=cidr,
-            )
+        sources = {cidr: ("endpoint.private_access_cidrs", {"cidr_ipv4": cidr}) for cidr in endpoint.private_access_cidrs}
         for group in endpoint.private_access_security_groups:
+            sources[group] = ("endpoint.private_access_security_groups", {"referenced_security_group_id": group})
+        for source, (field, peer) in sources.items():
             VpcSecurityGroupIngressRule(
                 self,
-                f"api_ingress_{source_key(group)}",
+                f"api_ingress_{source_key(source)}",
                 security_group_id=cluster_security_group,
-                description=f"Kubernetes API (443) from {group} (endpoint.private_access_security_groups)",
+                description=f"Kubernetes API (443) from {source} ({field})",
                 ip_protocol="tcp",
                 from_port=443,
                 to_port=443,
-                referenced_security_group_id=group,
+                **peer,
             )
 
     def _grant_access(

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from config.environment import elastic_ip_warnings
-from config.examples import example_warnings, is_documentation_cidr
+from config.examples import elastic_ip_warnings, example_warnings, is_documentation_cidr
 from config.loader import ENVIRONMENTS_DIR, SERVICES_DIR, ConfigError, deep_merge, load_environment
 
 ADMIN = "arn:aws:iam::210987654321:role/platform-admin"

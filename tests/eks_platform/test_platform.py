@@ -114,7 +114,7 @@ def test_endpoint_is_private_and_public_only_for_listed_cidrs(env: Synthesized) 
 
 
 def test_cluster_access_is_by_access_entries_for_the_configured_principals_only(env: Synthesized) -> None:
-    from config.environment import principal_key
+    from config.access import principal_key
 
     (cluster,) = env.resources("platform", "aws_eks_cluster").values()
     entries = env.resources("platform", "aws_eks_access_entry")
@@ -148,7 +148,7 @@ def test_cluster_access_is_by_access_entries_for_the_configured_principals_only(
 
 
 def test_access_entries_are_named_by_the_principal_not_its_position() -> None:
-    from config.environment import principal_key
+    from config.access import principal_key
 
     assert principal_key("arn:aws:iam::111122223333:role/ops/platform-admin") == "111122223333_role_ops_platform-admin"
     assert principal_key("arn:aws:iam::111122223333:user/alice") != principal_key("arn:aws:iam::444455556666:user/alice")

@@ -1,0 +1,25 @@
+"""Who may use the cluster: IAM principals for EKS access entries, each once, named by itself."""
+
+from __future__ import annotations
+
+import re
+
+from config.rules import IAM_PRINCIPAL_ARN
+
+
+def principal_arns(value: tuple[str, ...]) -> tuple[str, ...]:
+    """IAM role or user ARNs, each once (an access entry is per principal: a second one fails with ResourceInUseException)."""
+    for arn in value:
+        if not IAM_PRINCIPAL_ARN.fullmatch(arn):
+            raise ValueError(f"{arn!r} is not an IAM role or user ARN")
+    repeated = sorted({arn for arn in value if value.count(arn) > 1})
+    if repeated:
+        raise ValueError(f"{repeated[0]!r} is listed twice; each principal gets one access entry")
+    return value
+
+
+def principal_key(arn: str) -> str:
+    """A Terraform-safe name derived from the principal alone (account, kind, path and name), so that
+    reordering a list never replaces an access entry: arn:aws:iam::111122223333:role/ops/admin -> 111122223333_role_ops_admin."""
+    account, resource = arn.split(":")[4], arn.split(":", 5)[5]
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{account}_{resource}")
