@@ -144,6 +144,12 @@ class EndpointAccess(Frozen):
                 raise ValueError(f"{cidr!r}: list the IPv4 networks of a VPN, bastion or CI runner, not the whole address space")
         if len(set(value)) != len(value):
             raise ValueError("a CIDR is listed twice")
+        opened = addresses_opened(value)
+        if opened > ANY_ENVIRONMENT_MAX_ADDRESSES:
+            raise ValueError(
+                f"the list admits {opened} addresses to the API, at most {ANY_ENVIRONMENT_MAX_ADDRESSES} (a /8): "
+                "name the networks of a VPN, bastion or CI runner, not the internet in parts"
+            )
         return value
 
     @field_validator("private_access_security_groups")

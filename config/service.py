@@ -72,6 +72,13 @@ class ServiceConfig(Frozen):
     _namespace = field_validator("namespace")(lambda v: dns_label(v))
     _service_account = field_validator("service_account")(lambda v: dns_subdomain(v))
 
+    @field_validator("reaches", mode="before")
+    @classmethod
+    def _reaches_is_a_list(cls, value: object) -> object:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"must be a list of service names, like [payment], got {value!r}")
+        return value
+
     @field_validator("reaches")
     @classmethod
     def _reaches(cls, value: tuple[str, ...]) -> tuple[str, ...]:
