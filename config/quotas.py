@@ -41,8 +41,8 @@ ALB_LISTENER_RULES = Quota(100, "Elastic Load Balancing quota 'Rules per Applica
 ALB_TARGET_GROUPS = Quota(100, "Elastic Load Balancing quota 'Target Groups per Application Load Balancer'")
 ALBS_PER_REGION = Quota(50, "Elastic Load Balancing quota 'Application Load Balancers per Region'")
 
-# VPC: security groups on one network interface (a Fargate pod has one ENI). Security groups for
-# pods attach the cluster security group plus the service's own, 2 of these 5.
+# VPC: security groups on one network interface (a Fargate pod has one ENI). A service's pods get
+# its own group and the shared pods group (workloads/pod_security_groups.py checks), 2 of these 5.
 SECURITY_GROUPS_PER_ENI = Quota(5, "Amazon VPC quota 'Security groups per network interface'")
 
 # Secrets Manager and CloudWatch Logs, per region: far above 100 services, checked for completeness.

@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from constructs import Construct
 
+from config.quotas import SECURITY_GROUPS_PER_ENI
+
 API_VERSION = "vpcresources.k8s.aws/v1beta1"
 
 
 def security_group_policy(*, name: str, namespace: str, group_ids: Sequence[str]) -> dict:
+    SECURITY_GROUPS_PER_ENI.check(len(group_ids), f"security groups on {namespace}'s pods (a Fargate pod has one network interface)")
     return {
         "apiVersion": API_VERSION,
         "kind": "SecurityGroupPolicy",

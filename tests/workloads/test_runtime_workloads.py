@@ -88,3 +88,13 @@ def test_onboarding_a_service_leaves_the_logging_config_map_unchanged(onboarded:
     (before,) = synthesized["dev"].resources("workloads", "kubernetes_config_map_v1").values()
     (after,) = onboarded.resources("workloads", "kubernetes_config_map_v1").values()
     assert after["data"] == before["data"]
+
+
+def test_a_pod_gets_no_more_security_groups_than_its_network_interface_takes() -> None:
+    import pytest
+
+    from workloads.pod_security_groups import security_group_policy
+
+    assert len(security_group_policy(name="p", namespace="payment", group_ids=["sg-1", "sg-2"])["spec"]["securityGroups"]["groupIds"]) == 2
+    with pytest.raises(ValueError, match=r"6 security groups on payment's pods .* exceed the limit of 5"):
+        security_group_policy(name="p", namespace="payment", group_ids=[f"sg-{i}" for i in range(6)])
