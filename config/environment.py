@@ -16,6 +16,7 @@ from config.claims import check_claims
 from config.emulator import EmulatorConfig, EmulatorFeature
 from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig, derived_profiles
 from config.network import PROTECTED_MAX_ADDRESSES, EndpointAccess, NatStrategy, VpcConfig
+from config.observability import AlarmConfig
 from config.quotas import (
     ECR_REPOSITORIES_PER_REGION,
     FARGATE_PROFILES_PER_CLUSTER,
@@ -66,6 +67,7 @@ class EnvironmentConfig(Frozen):
     tags: Mapping[str, str] = Field(default_factory=dict)
     fargate_profiles: Mapping[str, FargateProfileConfig]
     ecr: EcrConfig = EcrConfig()
+    alarms: AlarmConfig = AlarmConfig()
     secret_recovery_window_days: StrictInt
     data_bucket: str
     cluster_admin_arns: tuple[str, ...] = ()
@@ -183,6 +185,11 @@ class EnvironmentConfig(Frozen):
             for arn in arns:
                 if arn.split(":")[1] != partition:
                     raise ValueError(f"{field}: {arn!r} is not in {partition!r}, the partition of {self.region}")
+        for arn in self.alarms.topic_arns:
+            if arn.split(":")[1] != partition or arn.split(":")[3] != self.region:
+                raise ValueError(
+                    f"alarms.topic_arns: {arn!r} is not in {self.region} ({partition}); CloudWatch notifies topics of its own region"
+                )
         if self.emulator is not None and self.name != EMULATED_ENVIRONMENT:
             raise ValueError(f"emulator: only the {EMULATED_ENVIRONMENT!r} environment deploys to the emulator; remove this block")
         return self
@@ -263,7 +270,7 @@ class EnvironmentConfig(Frozen):
         )
         ECR_REPOSITORIES_PER_REGION.check(len({s.repository for s in self.services.values()}), "ECR repositories", field="services")
         SECRETS_PER_REGION.check(count, "Secrets Manager secrets (one per service)", field="services")
-        platform_groups = 2 + len(self.platform_fargate_namespaces)
+        platform_groups = 4 + len(self.platform_fargate_namespaces)  # control plane, router, 2 Container Insights
         LOG_GROUPS_PER_REGION.check(
             count + platform_groups, f"log groups (one per service, {platform_groups} for the platform)", field="services"
         )
@@ -282,8 +289,9 @@ class EnvironmentConfig(Frozen):
 
     @property
     def platform_role_count(self) -> int:
-        """IAM roles besides the services': cluster, Fargate pod execution, load balancer controller, flow logs."""
-        return 3 + int(self.flow_logs)
+        """IAM roles besides the services': cluster, Fargate pod execution, load balancer controller,
+        Container Insights collector, flow logs."""
+        return 4 + int(self.flow_logs)
 
     @property
     def all_fargate_profiles(self) -> Mapping[str, FargateProfileConfig]:

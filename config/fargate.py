@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from pydantic import Field, field_validator
 
+from config.observability import COLLECTOR_NAMESPACE
 from config.quotas import LABELS_PER_FARGATE_SELECTOR, SELECTORS_PER_FARGATE_PROFILE
 from config.rules import Frozen, dns_label, labels
 
@@ -27,7 +28,7 @@ SERVICES_PROFILE = "services"
 # Namespaces the platform itself deploys into, besides kube-system (which the environment file
 # configures): each gets a Fargate profile of its own, named after it. The one place to add a
 # platform namespace (e.g. an ADOT collector's); service namespaces never belong here.
-PLATFORM_NAMESPACES: tuple[str, ...] = ()
+PLATFORM_NAMESPACES: tuple[str, ...] = (COLLECTOR_NAMESPACE,)  # the Container Insights collector and kube-state-metrics
 
 # A namespace or label pattern: Kubernetes' characters plus EKS's wildcards `*` and `?`.
 WILDCARD_PATTERN = re.compile(r"[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?")

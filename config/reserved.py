@@ -10,7 +10,7 @@ from __future__ import annotations
 # IAM roles the platform creates as `<cluster>-<suffix>` (eks_platform: cluster.py, fargate.py,
 # network.py, stack.py). A service's IRSA role is `<cluster>-<service>`, so these service names
 # would collide with them.
-PLATFORM_ROLE_SUFFIXES: frozenset[str] = frozenset({"cluster", "fargate-pods", "vpc-flow-logs", "alb-controller"})
+PLATFORM_ROLE_SUFFIXES: frozenset[str] = frozenset({"cluster", "fargate-pods", "vpc-flow-logs", "alb-controller", "container-insights"})
 
 # Namespaces Kubernetes, EKS or this platform use for their own pods (the load balancer
 # controller and CoreDNS in kube-system, Fargate's log router configuration in aws-observability,

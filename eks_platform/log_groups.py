@@ -13,6 +13,7 @@ from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
 from config.model import PROTECTED_LOG_RETENTION_DAYS
+from config.observability import CONTAINER_INSIGHTS_LOG_KINDS, container_insights_log_group
 
 
 def log_router_group_name(cluster_name: str) -> str:
@@ -52,6 +53,12 @@ class LogGroups(Construct):
         # Fargate's log router writes each namespace's pods to its own group (workloads/fargate_logging.py):
         # one per service, keyed by service, and one per other namespace on Fargate (kube-system ...).
         self.workloads = {service: group(f"workload_{service}", name) for service, name in service_groups.items()}
+        # The Container Insights collector writes its metrics here as embedded metric format
+        # (workloads/container_insights.py); created here so its role needs no CreateLogGroup.
+        self.container_insights = {
+            kind: group(f"container_insights_{kind}", container_insights_log_group(cluster_name, kind))
+            for kind in CONTAINER_INSIGHTS_LOG_KINDS
+        }
         self.fargate_namespaces = {
             namespace: group(f"fargate_{namespace.replace('-', '_')}", name) for namespace, name in namespace_groups.items()
         }

@@ -36,6 +36,8 @@ class PlatformOutputs:
     internal_alb_security_group_id: str
     internet_facing_alb_security_group_id: str
     load_balancer_logs_bucket: str
+    # The Container Insights collector's IRSA role (workloads/container_insights.py).
+    container_insights_role_arn: str
 
     @classmethod
     def names(cls) -> list[str]:

@@ -10,7 +10,9 @@ from app_support.readable_stack import ReadableStack
 from app_support.stack_names import platform_stack_name
 from app_support.terraform_state import configure_backend
 from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig
+from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from eks_platform.addons import Addons
+from eks_platform.alarms import Alarms, ServiceWatch
 from eks_platform.cluster import Cluster
 from eks_platform.context import AwsContext
 from eks_platform.ecr import Repositories
@@ -21,6 +23,7 @@ from eks_platform.load_balancer_logs import LoadBalancerLogs
 from eks_platform.log_groups import LogGroups
 from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
+from eks_platform.policy import Statement
 from eks_platform.secrets import ServiceSecrets
 from eks_platform.service_network import ServiceNetwork
 from eks_platform.service_policies import service_statements
@@ -30,7 +33,7 @@ from eks_platform.vpc_endpoints import VpcEndpoints
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 # The API services the platform calls; an emulator must answer all of them.
-EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3")
+EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatch", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3")
 
 
 class PlatformStack(ReadableStack):
@@ -156,6 +159,31 @@ class PlatformStack(ReadableStack):
             statements=alb_controller_statements(),
             skips=ALB_CONTROLLER_SKIPS,
         )
+        # The Container Insights collector writes embedded metric format to its two log groups, nothing else.
+        collector_role = ServiceAccountRole(
+            self,
+            "irsa_container_insights",
+            oidc=oidc,
+            role_name=f"{name}-container-insights",
+            namespace=COLLECTOR_NAMESPACE,
+            service_account=COLLECTOR_SERVICE_ACCOUNT,
+            statements=[
+                Statement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    resources=[f"{group.arn}:*" for group in logs.container_insights.values()],
+                )
+            ],
+        )
+        tags = config.all_tags()
+        Alarms(
+            self,
+            "alarms",
+            cluster_name=name,
+            config=config.alarms,
+            load_balancer_tags={key: tags[key] for key in ("Project", "Environment")},
+            # The service chart names the autoscaler after the release, which is the service.
+            services={service: ServiceWatch(namespace=spec.namespace, autoscaler=service) for service, spec in services.items()},
+        )
 
         self.outputs = PlatformOutputs(
             region=config.region,
@@ -178,6 +206,7 @@ class PlatformStack(ReadableStack):
             internal_alb_security_group_id=security_groups.load_balancers["internal"].id,
             internet_facing_alb_security_group_id=security_groups.load_balancers["internet-facing"].id,
             load_balancer_logs_bucket=access_logs.name,
+            container_insights_role_arn=collector_role.arn,
         )
         for field_name in PlatformOutputs.names():
             TerraformOutput(self, field_name, value=getattr(self.outputs, field_name))

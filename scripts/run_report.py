@@ -73,6 +73,8 @@ def leftovers(endpoint: str, config: EnvironmentConfig) -> list[str]:
     found += [f"ECR repository {r['repositoryName']}" for r in client("ecr").describe_repositories()["repositories"]]
     found += [f"secret {s['Name']}" for s in client("secretsmanager").list_secrets()["SecretList"]]
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
+    alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{cluster_name}-")["MetricAlarms"]
+    found += [f"alarm {a['AlarmName']}" for a in alarms]
     found += [f"S3 bucket {b['Name']}" for b in client("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{cluster_name}-")]
     kms = client("kms")
     for key in kms.list_keys()["Keys"]:

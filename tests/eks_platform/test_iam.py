@@ -26,13 +26,14 @@ def irsa_trusts(env: Synthesized) -> dict[str, dict]:
     }
 
 
-def test_every_service_and_the_controller_have_an_irsa_role(env: Synthesized) -> None:
-    assert set(irsa_trusts(env)) == {*env.config.services, "alb_controller"}
+def test_every_service_the_controller_and_the_collector_have_an_irsa_role(env: Synthesized) -> None:
+    assert set(irsa_trusts(env)) == {*env.config.services, "alb_controller", "container_insights"}
 
 
 def test_every_irsa_role_trusts_exactly_its_own_service_account(env: Synthesized) -> None:
     expected = {name: f"system:serviceaccount:{s.namespace}:{s.service_account}" for name, s in env.config.services.items()}
     expected["alb_controller"] = "system:serviceaccount:kube-system:aws-load-balancer-controller"
+    expected["container_insights"] = "system:serviceaccount:amazon-cloudwatch:container-insights-collector"
     for name, trust in irsa_trusts(env).items():
         (statement,) = trust["statement"]
         assert statement["actions"] == ["sts:AssumeRoleWithWebIdentity"]
@@ -145,8 +146,9 @@ def test_an_edited_copy_of_the_upstream_policy_is_refused(tmp_path: Path, monkey
 
 def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> None:
     groups = env.resources("platform", "aws_cloudwatch_log_group")
-    # control plane, flow logs, the Fargate log router's own, one per service, one per other namespace on Fargate (kube-system ...)
-    assert len(groups) == 3 + len(env.config.services) + len(env.config.platform_fargate_namespaces)
+    # control plane, flow logs, the Fargate log router's own, Container Insights' two, one per service,
+    # one per other namespace on Fargate (kube-system, amazon-cloudwatch)
+    assert len(groups) == 5 + len(env.config.services) + len(env.config.platform_fargate_namespaces)
     assert groups["log_groups_fargate_log_router"]["name"] == f"{env.config.cluster_name}-fluent-bit-logs"
     for name, group in groups.items():
         assert group["retention_in_days"] == env.config.log_retention_days, name

@@ -187,7 +187,11 @@ def test_a_fixed_set_of_profiles_covers_kube_system_and_every_service_pod_in_pri
     selectors = {p["fargate_profile_name"]: p["selector"] for p in profiles.values()}
     key, value = SERVICE_POD_LABEL
     # No profile per service: the `services` profile selects the chart's pod label in every namespace.
-    assert selectors == {"kube-system": [{"namespace": "kube-system"}], "services": [{"namespace": "*", "labels": {key: value}}]}
+    assert selectors == {
+        "kube-system": [{"namespace": "kube-system"}],
+        "amazon-cloudwatch": [{"namespace": "amazon-cloudwatch"}],  # the Container Insights collector's
+        "services": [{"namespace": "*", "labels": {key: value}}],
+    }
     private = {f"${{aws_subnet.network_private_{zone}.id}}" for zone in env.config.vpc.availability_zones}
     for profile in profiles.values():
         assert set(profile["subnet_ids"]) == private

@@ -56,3 +56,32 @@ def test_every_fargate_namespace_has_its_log_group(aws, deployed_config: Environ
         groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
         assert [g["logGroupName"] for g in groups] == [name]
         assert groups[0]["retentionInDays"] == deployed_config.log_retention_days
+
+
+def test_alarms_watch_every_service_and_carry_the_environment_tags(
+    aws, outputs: dict[str, Any], deployed_config: EnvironmentConfig
+) -> None:
+    cloudwatch = aws("cloudwatch")
+    cluster = deployed_config.cluster_name
+    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix=f"{cluster}-")["MetricAlarms"]}
+    expected = {f"{cluster}-{name}" for name in ("alb-target-5xx", "alb-elb-5xx", "alb-latency", "coredns-servfail")}
+    expected |= {f"{cluster}-{service}-{what}" for service in deployed_config.services for what in ("pod-restarts", "hpa-at-max")}
+    assert set(alarms) == expected
+    for name, alarm in alarms.items():
+        assert alarm["Metrics"], f"{name} has no metric queries"
+        assert alarm["AlarmActions"] == list(deployed_config.alarms.topic_arns), name
+        tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
+        assert tags.get("Environment") == deployed_config.name, name
+
+
+def test_container_insights_writes_only_to_its_own_log_groups(aws, outputs: dict[str, Any], deployed_config: EnvironmentConfig) -> None:
+    logs, iam = aws("logs"), aws("iam")
+    names = [f"/aws/containerinsights/{deployed_config.cluster_name}/{kind}" for kind in ("performance", "prometheus")]
+    for name in names:
+        (group,) = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        assert group["retentionInDays"] == deployed_config.log_retention_days and group.get("kmsKeyId")
+    role = outputs["container_insights_role_arn"].rsplit("/", 1)[1]
+    policy = iam.get_role_policy(RoleName=role, PolicyName="service-permissions")["PolicyDocument"]
+    (statement,) = policy["Statement"]
+    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    assert sorted(r.split(":log-group:")[1] for r in resources) == sorted(f"{name}:*" for name in names)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config.fargate import SERVICE_POD_LABEL, SERVICES_PROFILE
+from config.fargate import PLATFORM_NAMESPACES, SERVICE_POD_LABEL, SERVICES_PROFILE
 from config.loader import SERVICES_DIR, ConfigError, load_environment
 from config.quotas import ALB_LISTENER_RULES, FARGATE_PROFILES_PER_CLUSTER, Quota
 from scripts.generate_services import write_services
@@ -49,7 +49,7 @@ def release_values(env: Synthesized) -> dict[str, dict]:
 def test_twelve_more_services_need_no_new_fargate_profile(twelve: Synthesized, synthesized: dict[str, Synthesized]) -> None:
     profiles = {p["fargate_profile_name"] for p in twelve.resources("platform", "aws_eks_fargate_profile").values()}
     shipped = {p["fargate_profile_name"] for p in synthesized["dev"].resources("platform", "aws_eks_fargate_profile").values()}
-    assert profiles == shipped == {"kube-system", SERVICES_PROFILE}
+    assert profiles == shipped == {"kube-system", *PLATFORM_NAMESPACES, SERVICES_PROFILE}
     # Every service's pods carry the label the `services` profile selects (the chart sets it).
     key, value = SERVICE_POD_LABEL
     assert all(key not in v.get("podLabels", {}) for v in release_values(twelve).values())

@@ -172,7 +172,7 @@ def test_a_fourth_service_is_onboarded_from_data_alone(onboarded: Synthesized) -
     assert service in onboarded.config.services
     profiles = onboarded.resources("platform", "aws_eks_fargate_profile")
     names = {p["fargate_profile_name"] for p in profiles.values()}
-    assert names == set(onboarded.config.all_fargate_profiles) == {"kube-system", "services"}  # none of its own
+    assert names == set(onboarded.config.all_fargate_profiles) == {"kube-system", "amazon-cloudwatch", "services"}  # none of its own
     assert f"repository_{service}" in {k.removeprefix("ecr_") for k in onboarded.resources("platform", "aws_ecr_repository")}
     trust = onboarded.data("platform", "aws_iam_policy_document")[f"irsa_{service}_trust"]
     sub = next(c for c in trust["statement"][0]["condition"] if c["variable"].endswith(":sub"))
