@@ -1,4 +1,4 @@
-"""`make policy`: checkov, offline, on every environment's stacks and every rendered service release.
+"""`make policy`: checkov, offline, on every environment's stacks and every rendered service release and the Container Insights collector.
 
 One checkov run scans a staging directory holding each environment's synthesized
 `cdk.tf.json` files (framework terraform_json) and each service's manifests as the Helm
@@ -117,6 +117,7 @@ def problems(results: Mapping[str, FrameworkResult]) -> list[str]:
 
 def rendered_manifests(environments: Iterable[str]) -> dict[str, str]:
     from config.loader import load_environment
+    from workloads.container_insights import render_collector
     from workloads.ingress_groups import placements
     from workloads.service_chart import check_service_values
 
@@ -130,6 +131,10 @@ def rendered_manifests(environments: Iterable[str]) -> dict[str, str]:
                 service, environment=environment, region=config.region, repository=repository, placement=placed.get(name)
             )
             manifests[f"{environment}/{name}.yaml"] = "\n---\n".join(files.values())
+        # The role ARN comes from the platform's state at apply; an example of its shape here.
+        role = f"arn:aws:iam::111122223333:role/{config.cluster_name}-container-insights"
+        collector = render_collector(cluster_name=config.cluster_name, region=config.region, role_arn=role)
+        manifests[f"{environment}/container-insights.yaml"] = "\n---\n".join(collector.values())
     return manifests
 
 

@@ -23,6 +23,8 @@ from config.model import EnvironmentConfig, ServiceConfig
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.service_network import ServiceNetwork
 from workloads.alb_controller import AlbController
+from workloads.container_insights import CHART_DIR as CONTAINER_INSIGHTS_CHART_DIR
+from workloads.container_insights import ContainerInsights
 from workloads.fargate_logging import FargateLogging
 from workloads.ingress_groups import placements
 from workloads.metrics_server import MetricsServer
@@ -40,6 +42,11 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 # The load balancer controller injects a readiness gate into pods of labelled namespaces: a new
 # pod counts as ready only once its target is healthy, so a rollout never outruns the ALB.
 READINESS_GATE_LABEL = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
+
+
+def chart_path_of(chart_dir: Path) -> str:
+    """A chart of this repository, as the Helm provider finds it from the stack's directory."""
+    return f"{STACK_DIR_TO_REPO_ROOT}/{chart_dir.relative_to(REPO_ROOT)}"
 
 
 def platform_outputs_from_state(scope: Construct, config: EnvironmentConfig) -> PlatformOutputs:
@@ -106,7 +113,17 @@ class WorkloadsStack(ReadableStack):
             depends_on=logged,
         )
         MetricsServer(self, "metrics_server", depends_on=logged)
-        chart_path = f"{STACK_DIR_TO_REPO_ROOT}/{CHART_DIR.relative_to(REPO_ROOT)}"
+        ContainerInsights(
+            self,
+            "container_insights",
+            cluster_name=config.cluster_name,  # the collector's configuration names the cluster's log groups
+            region=config.region,
+            role_arn=platform.container_insights_role_arn,
+            chart_path=chart_path_of(CONTAINER_INSIGHTS_CHART_DIR),
+            namespace_labels=POD_SECURITY_LABELS,
+            depends_on=logged,
+        )
+        chart_path = chart_path_of(CHART_DIR)
         content = ReleaseSet(name=CHART_DIGEST, value=chart_digest(), type="string")  # a chart edit is a plan diff
         self.releases: dict[str, Release] = {}
         for service, spec in config.services.items():

@@ -241,3 +241,76 @@ def test_ingresses_of_one_group_share_one_load_balancer(kube, deployed_config: E
             hostnames.setdefault(group, set()).update(a.hostname for a in ingress.status.load_balancer.ingress or [])
     for group, found in hostnames.items():
         assert len(found) == 1, f"{group}: {sorted(found)}"
+
+
+# --- Container Insights and the alarms' metrics -------------------------------------------------
+
+
+def test_the_collector_and_kube_state_metrics_run_on_fargate(kube) -> None:
+    for name in ("container-insights", "kube-state-metrics"):
+        assert deployment_available(kube, "amazon-cloudwatch", name), f"{name} is not available"
+    for pod in kube.CoreV1Api().list_namespaced_pod("amazon-cloudwatch").items:
+        assert pod.metadata.labels.get(FARGATE_COMPUTE_LABEL) == "fargate", pod.metadata.name
+
+
+def test_container_insights_receives_pod_metrics_for_every_service(aws, kube, deployed_config: EnvironmentConfig) -> None:
+    """The collector scrapes each Fargate kubelet through the API server and writes EMF; CloudWatch
+    turns it into ContainerInsights metrics per namespace (the first ones take a few minutes)."""
+    cloudwatch = aws("cloudwatch")
+
+    def namespaces_with_metrics() -> set[str]:
+        listed = cloudwatch.list_metrics(
+            Namespace="ContainerInsights",
+            MetricName="pod_memory_working_set",
+            Dimensions=[{"Name": "ClusterName", "Value": deployed_config.cluster_name}],
+        )["Metrics"]
+        return {d["Value"] for m in listed for d in m["Dimensions"] if d["Name"] == "Namespace"}
+
+    wanted = {s.namespace for s in deployed_config.services.values()}
+    assert wanted <= wait_for(lambda: wanted <= namespaces_with_metrics() and namespaces_with_metrics(), timeout=600, interval=30) or set()
+
+
+def test_the_alarms_metrics_arrive_with_the_dimensions_they_name(aws, deployed_config: EnvironmentConfig) -> None:
+    cloudwatch = aws("cloudwatch")
+    cluster = deployed_config.cluster_name
+    for name, spec in deployed_config.services.items():
+        dimensions = [
+            {"Name": "ClusterName", "Value": cluster},
+            {"Name": "Namespace", "Value": spec.namespace},
+            {"Name": "HorizontalPodAutoscaler", "Value": name},
+        ]
+
+        def listed(dimensions=dimensions):
+            return cloudwatch.list_metrics(
+                Namespace="tap-eks/kubernetes", MetricName="kube_horizontalpodautoscaler_spec_max_replicas", Dimensions=dimensions
+            )["Metrics"]
+
+        assert wait_for(listed, timeout=600, interval=30), f"no autoscaler metrics for {name} yet"
+
+
+def test_the_load_balancer_alarms_query_sees_this_environments_load_balancers(aws, kube, deployed_config: EnvironmentConfig) -> None:
+    """The load balancer alarms select by tag: this fails when 'resource tags for telemetry' is off in the account."""
+    import contextlib
+    import datetime as dt
+    import urllib.request
+
+    for name, spec in deployed_config.services.items():
+        if spec.values.get("ingress", {}).get("enabled"):
+            address = kube.NetworkingV1Api().read_namespaced_ingress(name, spec.namespace).status.load_balancer.ingress[0].hostname
+            with contextlib.suppress(OSError):  # any answer counts as a request
+                urllib.request.urlopen(f"http://{address}/", timeout=10)
+    tags = deployed_config.all_tags()
+    query = (
+        'SELECT SUM(RequestCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) '
+        f"WHERE tag.Environment = '{tags['Environment']}' AND tag.Project = '{tags['Project']}'"
+    )
+    cloudwatch = aws("cloudwatch")
+
+    def values():
+        now = dt.datetime.now(dt.UTC)
+        result = cloudwatch.get_metric_data(
+            MetricDataQueries=[{"Id": "q", "Expression": query, "Period": 60}], StartTime=now - dt.timedelta(hours=3), EndTime=now
+        )
+        return result["MetricDataResults"][0]["Values"]
+
+    assert wait_for(values, timeout=600, interval=30), "the tag query found no requests: turn on resource tags for telemetry (README)"

@@ -1,0 +1,117 @@
+"""Container Insights on Fargate as synthesized and rendered: the collector, kube-state-metrics, their namespace."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import helm_python as helm
+import kubernetes_validate
+import pytest
+import yaml
+
+from config.eks_versions import support_windows
+from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT, container_insights_log_group
+from tests.conftest import Synthesized
+from workloads.collector_config import ALARM_METRICS
+from workloads.container_insights import CHART_DIR, COLLECTOR_RELEASE, KUBE_STATE_METRICS_ALLOWLIST, collector_values, render_collector
+from workloads.stack import POD_SECURITY_LABELS
+
+ROLE_ARN = "arn:aws:iam::111122223333:role/tap-dev-container-insights"
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[dict[str, Any]]:
+    files = render_collector(cluster_name="tap-dev", region="us-east-1", role_arn=ROLE_ARN)
+    return [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
+
+
+def by_kind(manifests: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    (found,) = [m for m in manifests if m["kind"] == kind]
+    return found
+
+
+def test_both_releases_start_after_the_logging_config_and_the_collector_after_kube_state_metrics(env: Synthesized) -> None:
+    releases = env.resources("workloads", "helm_release")
+    collector, kube_state = releases["container_insights_collector"], releases["container_insights_kube_state_metrics"]
+    for release in (collector, kube_state):
+        assert release["namespace"] == COLLECTOR_NAMESPACE and release["wait"] is True
+        assert "kubernetes_config_map_v1.fargate_logging_aws_logging" in release["depends_on"]
+        assert "kubernetes_namespace_v1.container_insights_namespace" in release["depends_on"]
+    assert "helm_release.container_insights_kube_state_metrics" in collector["depends_on"]
+    assert collector["set"] == [{"name": "roleArn", "value": "${data.terraform_remote_state.platform.outputs.container_insights_role_arn}"}]
+
+
+def test_the_namespace_enforces_pod_security_restricted_and_runs_on_its_own_profile(env: Synthesized) -> None:
+    namespace = env.resources("workloads", "kubernetes_namespace_v1")["container_insights_namespace"]["metadata"]
+    assert namespace["name"] == COLLECTOR_NAMESPACE and namespace["labels"] == POD_SECURITY_LABELS
+    profiles = {p["fargate_profile_name"]: p["selector"] for p in env.resources("platform", "aws_eks_fargate_profile").values()}
+    assert profiles[COLLECTOR_NAMESPACE] == [{"namespace": COLLECTOR_NAMESPACE}]
+
+
+def test_the_collector_writes_to_the_log_groups_the_platform_creates(env: Synthesized) -> None:
+    values = json.loads(env.resources("workloads", "helm_release")["container_insights_collector"]["values"][0])
+    config = yaml.safe_load(values["config"])
+    groups = {g["name"] for g in env.resources("platform", "aws_cloudwatch_log_group").values()}
+    for exporter in config["exporters"].values():
+        assert exporter["log_group_name"] in groups
+        assert exporter["region"] == env.config.region
+    assert {container_insights_log_group(env.config.cluster_name, kind) for kind in ("performance", "prometheus")} <= groups
+    assert values["clusterName"] == env.config.cluster_name
+
+
+def test_every_pipeline_names_only_defined_components(env: Synthesized) -> None:
+    values = json.loads(env.resources("workloads", "helm_release")["container_insights_collector"]["values"][0])
+    config = yaml.safe_load(values["config"])
+    for name, pipeline in config["service"]["pipelines"].items():
+        for kind in ("receivers", "processors", "exporters"):
+            assert set(pipeline[kind]) <= set(config[kind]), (name, kind)
+    assert "${" not in values["config"], "the collector would expand it as an environment variable (escape '$' as '$$')"
+
+
+def test_kube_state_metrics_exports_what_the_alarms_read_and_runs_restricted(env: Synthesized) -> None:
+    values = json.loads(env.resources("workloads", "helm_release")["container_insights_kube_state_metrics"]["values"][0])
+    assert {m for m in ALARM_METRICS if m.startswith("kube_")} == set(values["metricAllowlist"]) == set(KUBE_STATE_METRICS_ALLOWLIST)
+    assert values["securityContext"]["runAsNonRoot"] is True and values["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    context = values["containerSecurityContext"]
+    assert (
+        context["allowPrivilegeEscalation"] is False
+        and context["readOnlyRootFilesystem"] is True
+        and context["capabilities"] == {"drop": ["ALL"]}
+    )
+
+
+def test_the_collector_pod_meets_pod_security_restricted(manifests: list[dict[str, Any]]) -> None:
+    deployment = by_kind(manifests, "Deployment")
+    assert deployment["spec"]["replicas"] == 1  # two would count every restart twice
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == COLLECTOR_SERVICE_ACCOUNT
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    (container,) = pod["containers"]
+    context = container["securityContext"]
+    assert context["allowPrivilegeEscalation"] is False and context["readOnlyRootFilesystem"] is True
+    assert context["capabilities"] == {"drop": ["ALL"]} and context["runAsNonRoot"] is True
+    assert container["resources"]["limits"]["memory"] == container["resources"]["requests"]["memory"]
+    assert all(set(v) <= {"name", "emptyDir", "configMap"} for v in pod["volumes"])
+
+
+def test_the_collector_may_only_read_the_cluster(manifests: list[dict[str, Any]]) -> None:
+    role = by_kind(manifests, "ClusterRole")
+    verbs = {verb for rule in role["rules"] for verb in rule["verbs"]}
+    assert verbs <= {"get", "list", "watch"}
+    account = by_kind(manifests, "ServiceAccount")
+    assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE_ARN}
+
+
+@pytest.mark.parametrize("version", list(support_windows()))
+def test_the_collector_chart_is_valid_for_the_version(version: str, manifests: list[dict[str, Any]]) -> None:
+    for manifest in manifests:
+        try:
+            kubernetes_validate.validate(manifest, f"{version}.0", strict=True)
+        except kubernetes_validate.ValidationError as error:
+            pytest.fail(f"{version} {manifest['kind']}: {error.message} at {'.'.join(map(str, error.path))}")
+
+
+def test_the_chart_refuses_to_render_without_its_role() -> None:
+    with helm.Chart.load(str(CHART_DIR)) as chart, pytest.raises(Exception, match="roleArn"):
+        chart.render(collector_values(cluster_name="tap-dev", region="us-east-1"), name=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE)

@@ -1,0 +1,197 @@
+"""The ADOT collector's configuration: Container Insights for Fargate pods, and what the alarms read.
+
+Follows the AWS pattern for EKS on Fargate ("Container Insights on Fargate using ADOT"):
+Fargate has no node agent, so one collector scrapes each kubelet's cAdvisor endpoint through
+the API server's node proxy and writes pod CPU, memory and network as embedded metric format
+(EMF) to `/aws/containerinsights/<cluster>/performance`, namespace ContainerInsights.
+
+A second pipeline scrapes kube-state-metrics (restarts, autoscaler replicas) and CoreDNS
+(responses by rcode) and writes the metrics the alarms read (eks_platform/alarms.py) to the
+`prometheus` group, namespace `tap-eks/kubernetes`, with the dimensions the alarms name.
+
+`$$` is the collector's escape for a literal `$` (it expands `$` as environment variables).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from config.observability import CONTAINER_INSIGHTS_NAMESPACE, PLATFORM_METRICS_NAMESPACE, container_insights_log_group
+
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+KUBE_STATE_METRICS_PORT = 8080
+# Prometheus label -> the dimension name the alarms use.
+DIMENSION_LABELS = {"namespace": "Namespace", "horizontalpodautoscaler": "HorizontalPodAutoscaler", "pod": "PodName"}
+# cAdvisor series of a whole pod (no container, no image label) -> Container Insights' pod metric.
+POD_METRICS = {
+    "container_cpu_usage_seconds_total": "pod_cpu_usage_seconds_total",
+    "container_spec_cpu_quota": "pod_cpu_limit_raw",
+    "container_memory_working_set_bytes": "pod_memory_working_set",
+    "container_spec_memory_limit_bytes": "pod_memory_limit",
+    "container_network_receive_bytes_total": "pod_network_rx_bytes",
+    "container_network_transmit_bytes_total": "pod_network_tx_bytes",
+}
+RATES = ["pod_cpu_usage_seconds_total", "pod_network_rx_bytes", "pod_network_tx_bytes"]
+ALARM_METRICS = {
+    "kube_pod_container_status_restarts_total": [["ClusterName", "Namespace"]],
+    "kube_horizontalpodautoscaler_status_current_replicas": [["ClusterName", "Namespace", "HorizontalPodAutoscaler"]],
+    "kube_horizontalpodautoscaler_spec_max_replicas": [["ClusterName", "Namespace", "HorizontalPodAutoscaler"]],
+    "coredns_dns_responses_total": [["ClusterName", "rcode"]],
+}
+COUNTERS = ["kube_pod_container_status_restarts_total", "coredns_dns_responses_total"]
+
+
+def _relabel_to_dimensions() -> list[dict[str, Any]]:
+    return [{"action": "replace", "source_labels": [label], "target_label": name} for label, name in DIMENSION_LABELS.items()]
+
+
+def _receivers(namespace: str) -> dict[str, Any]:
+    kubelet = {
+        "job_name": "kubelet-cadvisor",
+        "scrape_interval": "60s",
+        "scrape_timeout": "30s",
+        "scheme": "https",
+        "tls_config": {"ca_file": f"{SERVICE_ACCOUNT_DIR}/ca.crt"},
+        "bearer_token_file": f"{SERVICE_ACCOUNT_DIR}/token",
+        "kubernetes_sd_configs": [{"role": "node"}],
+        "relabel_configs": [
+            {"action": "labelmap", "regex": "__meta_kubernetes_node_label_(.+)"},
+            {"target_label": "__address__", "replacement": "kubernetes.default.svc:443"},
+            {
+                "source_labels": ["__meta_kubernetes_node_name"],
+                "regex": "(.+)",
+                "target_label": "__metrics_path__",
+                "replacement": "/api/v1/nodes/$$1/proxy/metrics/cadvisor",
+            },
+        ],
+        "metric_relabel_configs": _relabel_to_dimensions(),
+    }
+    kube_state = {
+        "job_name": "kube-state-metrics",
+        "scrape_interval": "60s",
+        "static_configs": [{"targets": [f"kube-state-metrics.{namespace}.svc:{KUBE_STATE_METRICS_PORT}"]}],
+        "metric_relabel_configs": _relabel_to_dimensions(),
+    }
+    coredns = {
+        "job_name": "coredns",
+        "scrape_interval": "60s",
+        "kubernetes_sd_configs": [{"role": "endpointslice", "namespaces": {"names": ["kube-system"]}}],
+        "relabel_configs": [
+            {
+                "action": "keep",
+                "source_labels": ["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"],
+                "regex": "kube-dns;metrics",
+            }
+        ],
+    }
+    return {
+        "prometheus/kubelet": {"config": {"scrape_configs": [kubelet]}},
+        "prometheus/cluster": {"config": {"scrape_configs": [kube_state, coredns]}},
+    }
+
+
+def _processors() -> dict[str, Any]:
+    pod_level = {"image": "^$", "container": "^$", "PodName": "\\S"}
+    return {
+        "resourcedetection": {"detectors": ["env"]},
+        "metricstransform/pods": {
+            "transforms": [
+                {
+                    "include": source,
+                    "new_name": target,
+                    "action": "insert",
+                    "match_type": "regexp",
+                    "experimental_match_labels": pod_level,
+                }
+                for source, target in POD_METRICS.items()
+            ]
+            + [
+                {
+                    "include": "pod_.*",
+                    "match_type": "regexp",
+                    "action": "update",
+                    "operations": [{"action": "add_label", "new_label": "LaunchType", "new_value": "fargate"}],
+                }
+            ]
+        },
+        "filter/pods": {"metrics": {"include": {"match_type": "strict", "metric_names": list(POD_METRICS.values())}}},
+        "cumulativetodelta/pods": {"include": {"metrics": RATES, "match_type": "strict"}},
+        "deltatorate/pods": {"metrics": RATES},
+        "filter/alarms": {"metrics": {"include": {"match_type": "strict", "metric_names": list(ALARM_METRICS)}}},
+        "cumulativetodelta/alarms": {"include": {"metrics": COUNTERS, "match_type": "strict"}},
+        "batch": {"timeout": "60s"},
+    }
+
+
+def _exporters(cluster_name: str, region: str) -> dict[str, Any]:
+    common = {"region": region, "resource_to_telemetry_conversion": {"enabled": True}, "dimension_rollup_option": "NoDimensionRollup"}
+    pod_dimensions = [
+        ["ClusterName", "LaunchType"],
+        ["ClusterName", "Namespace", "LaunchType"],
+        ["ClusterName", "Namespace", "PodName", "LaunchType"],
+    ]
+    return {
+        "awsemf/performance": {
+            **common,
+            "namespace": CONTAINER_INSIGHTS_NAMESPACE,
+            "log_group_name": container_insights_log_group(cluster_name, "performance"),
+            "log_stream_name": "{PodName}",
+            "eks_fargate_container_insights_enabled": True,
+            "metric_declarations": [{"dimensions": pod_dimensions, "metric_name_selectors": list(POD_METRICS.values())}],
+        },
+        "awsemf/alarms": {
+            **common,
+            "namespace": PLATFORM_METRICS_NAMESPACE,
+            "log_group_name": container_insights_log_group(cluster_name, "prometheus"),
+            "log_stream_name": "cluster-state",
+            "metric_declarations": [
+                {
+                    "dimensions": dimensions,
+                    "metric_name_selectors": [name],
+                    **(
+                        {"label_matchers": [{"label_names": ["rcode"], "regex": "SERVFAIL"}]}
+                        if name == "coredns_dns_responses_total"
+                        else {}
+                    ),
+                }
+                for name, dimensions in ALARM_METRICS.items()
+            ],
+        },
+    }
+
+
+def collector_config(*, cluster_name: str, region: str, namespace: str) -> dict[str, Any]:
+    return {
+        "extensions": {"health_check": {"endpoint": "0.0.0.0:13133"}},
+        "receivers": _receivers(namespace),
+        "processors": _processors(),
+        "exporters": _exporters(cluster_name, region),
+        "service": {
+            "extensions": ["health_check"],
+            "pipelines": {
+                "metrics/performance": {
+                    "receivers": ["prometheus/kubelet"],
+                    "processors": [
+                        "resourcedetection",
+                        "metricstransform/pods",
+                        "filter/pods",
+                        "cumulativetodelta/pods",
+                        "deltatorate/pods",
+                        "batch",
+                    ],
+                    "exporters": ["awsemf/performance"],
+                },
+                "metrics/alarms": {
+                    "receivers": ["prometheus/cluster"],
+                    "processors": ["resourcedetection", "filter/alarms", "cumulativetodelta/alarms", "batch"],
+                    "exporters": ["awsemf/alarms"],
+                },
+            },
+        },
+    }
+
+
+def collector_config_text(**kwargs: str) -> str:
+    return yaml.safe_dump(collector_config(**kwargs), sort_keys=False)

@@ -1,0 +1,122 @@
+"""Container Insights on Fargate: kube-state-metrics and the ADOT collector, in their own namespace.
+
+The namespace has a Fargate profile and a log group of its own (config/fargate.py,
+PLATFORM_NAMESPACES), Pod Security `restricted` like the services'. kube-state-metrics comes from
+its upstream chart (prometheus-community), limited to the objects and metrics the alarms read;
+the collector from this repository's chart (charts/container-insights) on its IRSA role, which
+may write only to the two Container Insights log groups.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
+from constructs import Construct
+
+from config.loader import REPO_ROOT
+from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
+from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
+
+CHART_DIR = REPO_ROOT / "charts" / "container-insights"
+COLLECTOR_RELEASE = "container-insights"
+KUBE_STATE_METRICS_REPOSITORY = "https://prometheus-community.github.io/helm-charts"
+KUBE_STATE_METRICS_CHART = "kube-state-metrics"
+KUBE_STATE_METRICS_VERSION = "5.27.0"  # kube-state-metrics 2.14.0
+# Only what the alarms read: fewer series to scrape and to pay for.
+KUBE_STATE_METRICS_ALLOWLIST = [
+    "kube_pod_container_status_restarts_total",
+    "kube_horizontalpodautoscaler_status_current_replicas",
+    "kube_horizontalpodautoscaler_spec_max_replicas",
+]
+
+
+def kube_state_metrics_values() -> dict[str, Any]:
+    return {
+        "collectors": ["pods", "horizontalpodautoscalers"],
+        "metricAllowlist": KUBE_STATE_METRICS_ALLOWLIST,
+        "service": {"port": KUBE_STATE_METRICS_PORT},
+        "securityContext": {
+            "enabled": True,
+            "runAsNonRoot": True,
+            "runAsUser": 65534,
+            "runAsGroup": 65534,
+            "fsGroup": 65534,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containerSecurityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}},
+    }
+
+
+def collector_values(*, cluster_name: str, region: str) -> dict[str, Any]:
+    """Static values; the IRSA role's ARN comes from the platform's state as a `set` entry."""
+    return {
+        "clusterName": cluster_name,
+        "region": region,
+        "serviceAccountName": COLLECTOR_SERVICE_ACCOUNT,
+        "config": collector_config_text(cluster_name=cluster_name, region=region, namespace=COLLECTOR_NAMESPACE),
+    }
+
+
+def render_collector(*, cluster_name: str, region: str, role_arn: str) -> dict[str, str]:
+    """The collector's manifests by template path, rendered offline by the Helm engine (tests, policy gate)."""
+    import helm_python as helm
+
+    values = {**collector_values(cluster_name=cluster_name, region=region), "roleArn": role_arn}
+    with helm.Chart.load(str(CHART_DIR)) as chart:
+        return chart.render(values, name=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE)
+
+
+class ContainerInsights(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster_name: str,
+        region: str,
+        role_arn: str,
+        chart_path: str,
+        namespace_labels: Mapping[str, str],
+        depends_on: list | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.namespace = NamespaceV1(
+            self, "namespace", metadata=NamespaceV1Metadata(name=COLLECTOR_NAMESPACE, labels=dict(namespace_labels))
+        )
+        after = [self.namespace, *(depends_on or [])]
+        self.kube_state_metrics = Release(
+            self,
+            "kube_state_metrics",
+            name=KUBE_STATE_METRICS_CHART,
+            namespace=COLLECTOR_NAMESPACE,
+            repository=KUBE_STATE_METRICS_REPOSITORY,
+            chart=KUBE_STATE_METRICS_CHART,
+            version=KUBE_STATE_METRICS_VERSION,
+            values=[json.dumps(kube_state_metrics_values(), indent=2)],
+            wait=True,
+            timeout=600,
+            depends_on=after,
+        )
+        self.collector = Release(
+            self,
+            "collector",
+            name=COLLECTOR_RELEASE,
+            namespace=COLLECTOR_NAMESPACE,
+            chart=chart_path,
+            values=[json.dumps(collector_values(cluster_name=cluster_name, region=region), indent=2)],
+            set=[ReleaseSet(name="roleArn", value=role_arn)],
+            wait=True,
+            timeout=600,
+            depends_on=[self.kube_state_metrics, *after],
+        )
