@@ -270,7 +270,7 @@ def test_container_insights_receives_pod_metrics_for_every_service(aws, kube, de
     assert wanted <= wait_for(lambda: wanted <= namespaces_with_metrics() and namespaces_with_metrics(), timeout=600, interval=30) or set()
 
 
-def test_the_alarms_metrics_arrive_with_the_dimensions_they_name(aws, deployed_config: EnvironmentConfig) -> None:
+def test_the_alarms_metrics_arrive_with_the_dimensions_they_name(aws, kube, deployed_config: EnvironmentConfig) -> None:
     cloudwatch = aws("cloudwatch")
     cluster = deployed_config.cluster_name
     for name, spec in deployed_config.services.items():
