@@ -6,9 +6,12 @@ the JSON these fixtures produced.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,4 +159,44 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         ".venv", ".tools", "cdktf.out", "terraform-state", ".git", "node_modules", "__pycache__", ".pytest_cache"
     )
     shutil.copytree(REPO_ROOT, target, ignore=ignore)
+    # Bytecode once, as a user's checkout has it after the first run: every copy made from this one
+    # keeps the sources' times, so its `tap.py` runs import instead of compiling the project each time.
+    for package in ("app_support", "config", "eks_platform", "workloads", "scripts"):
+        compileall.compile_dir(target / package, quiet=1)
     yield target
+
+
+@dataclass(frozen=True)
+class TapRun:
+    """One `python tap.py ENVIRONMENT` run as the cdktf CLI runs it (CDKTF_OUTDIR set), and the manifest it left."""
+
+    result: subprocess.CompletedProcess[str]
+    manifest: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SynthsIntoOneFolder:
+    outdir: Path
+    local: TapRun
+    local_again: TapRun  # after the local platform stack's working directory was initialized (.terraform/marker)
+    dev: TapRun  # with the local stacks of the earlier runs still in the folder
+
+
+def tap_under_the_cli(environment: str, outdir: Path) -> TapRun:
+    env = {**os.environ, "CDKTF_OUTDIR": str(outdir)}
+    result = subprocess.run([sys.executable, "tap.py", environment], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    manifest = outdir / "manifest.json"
+    return TapRun(result, json.loads(manifest.read_text()) if manifest.is_file() else {})
+
+
+@pytest.fixture(scope="session")
+def synths_into_one_folder(tmp_path_factory: pytest.TempPathFactory) -> SynthsIntoOneFolder:
+    """`tap.py local`, `tap.py local` again, then `tap.py dev`, into one output folder. A subprocess synth costs
+    seconds, so the tests of what the folder keeps and of what the app prints under the CLI share these runs."""
+    outdir = tmp_path_factory.mktemp("tap") / "out"
+    local = tap_under_the_cli("local", outdir)
+    initialized = outdir / "stacks" / "tap-platform-local" / ".terraform"
+    if local.result.returncode == 0:
+        initialized.mkdir()
+        (initialized / "marker").write_text("providers")
+    return SynthsIntoOneFolder(outdir, local, tap_under_the_cli("local", outdir), tap_under_the_cli("dev", outdir))
