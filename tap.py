@@ -42,12 +42,13 @@ OUTDIR = OUTPUT.resolve()
 
 def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
     """What can be checked while the stacks are synthesized; an error stops both, nothing is written."""
+    from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
+
+    # The values first: a values error is the likelier one, and it stops the synth processes sooner.
+    check_all_service_values(config)
     configs = load_all_environments()  # every environment file valid, VPC ranges disjoint
     for line in elastic_ip_warnings(configs, involving=config.name):
         console.warning(line)
-    from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
-
-    check_all_service_values(config)
 
 
 def kept_note(written: list[str]) -> str:

@@ -6,10 +6,14 @@ the JSON these fixtures produced.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,4 +160,69 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         ".venv", ".tools", "cdktf.out", "terraform-state", ".git", "node_modules", "__pycache__", ".pytest_cache"
     )
     shutil.copytree(REPO_ROOT, target, ignore=ignore)
+    # Bytecode once, as a user's checkout has it after the first run: every copy made from this one
+    # keeps the sources' times, so its `tap.py` runs import instead of compiling the project each time.
+    for package in ("app_support", "config", "eks_platform", "workloads", "scripts"):
+        compileall.compile_dir(target / package, quiet=1)
     yield target
+
+
+@pytest.fixture(scope="session")
+def bad_input_runs(repo_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future]]:
+    """Every case of the bad-input corpus (tests/test_bad_inputs.py), submitted to as many threads as there are
+    cores: each is a `tap.py` process in its own copy of the repository."""
+    from tests.test_bad_inputs import CASES, run_case
+
+    root = tmp_path_factory.mktemp("bad_inputs")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        try:
+            yield {case.stem: pool.submit(run_case, case, repo_copy, root) for case in CASES}
+        finally:
+            pool.shutdown(cancel_futures=True)  # a session stopped early waits only for the cases under way
+
+
+@pytest.fixture(scope="session", autouse=True)
+def start_the_bad_input_corpus(request: pytest.FixtureRequest) -> None:
+    """The corpus is a third of `make test`'s CPU, all of it in `tap.py` processes, while most other tests use one
+    core in this process: when the session includes the corpus, its cases start with the first test and run
+    alongside, and the corpus's tests collect their outcomes."""
+    if any(item.path.name == "test_bad_inputs.py" for item in request.session.items):
+        request.getfixturevalue("bad_input_runs")
+
+
+@dataclass(frozen=True)
+class TapRun:
+    """One `python tap.py ENVIRONMENT` run as the cdktf CLI runs it (CDKTF_OUTDIR set), and the manifest it left."""
+
+    result: subprocess.CompletedProcess[str]
+    manifest: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SynthsIntoOneFolder:
+    outdir: Path
+    local: TapRun
+    dev: TapRun  # with local's stacks, and an earlier, initialized tap-platform-dev (see the fixture), in the folder
+
+
+STALE_STACK = '{"stale": "from an earlier synth"}'
+
+
+def tap_under_the_cli(environment: str, outdir: Path) -> TapRun:
+    env = {**os.environ, "CDKTF_OUTDIR": str(outdir)}
+    result = subprocess.run([sys.executable, "tap.py", environment], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    manifest = outdir / "manifest.json"
+    return TapRun(result, json.loads(manifest.read_text()) if manifest.is_file() else {})
+
+
+@pytest.fixture(scope="session")
+def synths_into_one_folder(tmp_path_factory: pytest.TempPathFactory) -> SynthsIntoOneFolder:
+    """`tap.py local`, then `tap.py dev`, into one output folder that already holds dev's platform stack from an
+    earlier synth, initialized (`.terraform/marker`). A subprocess synth costs seconds, so the tests of what the
+    folder keeps and of what the app prints under the CLI share these two runs."""
+    outdir = tmp_path_factory.mktemp("tap") / "out"
+    earlier = outdir / "stacks" / "tap-platform-dev"
+    (earlier / ".terraform").mkdir(parents=True)
+    (earlier / ".terraform" / "marker").write_text("providers")
+    (earlier / "cdk.tf.json").write_text(STALE_STACK)
+    return SynthsIntoOneFolder(outdir, tap_under_the_cli("local", outdir), tap_under_the_cli("dev", outdir))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts.terraform_validate import NOT_VALIDATED, workloads_providers_missing
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, SynthsIntoOneFolder
 
 pytestmark = pytest.mark.slow
 MAKE = shutil.which("make")
@@ -115,11 +115,12 @@ def test_ci_checks_terraform_first(tmp_path: Path) -> None:
     assert only_line(result.stderr).startswith("error: terraform is not on PATH")
 
 
-def test_under_the_cdktf_cli_warnings_go_to_stdout_without_empty_lines(tmp_path: Path) -> None:
-    """The CLI (which sets CDKTF_OUTDIR) shows every stderr chunk as `[ERROR]` and adds a newline to each stdout chunk."""
-    outdir = tmp_path / "cdktf.out"
-    (outdir / "stacks" / "tap-platform-earlier").mkdir(parents=True)
-    result = run([sys.executable, "tap.py", "dev"], path=os.environ["PATH"], CDKTF_OUTDIR=str(outdir))
+def test_under_the_cdktf_cli_warnings_go_to_stdout_without_empty_lines(synths_into_one_folder: SynthsIntoOneFolder) -> None:
+    """The CLI (which sets CDKTF_OUTDIR) shows every stderr chunk as `[ERROR]` and adds a newline to each stdout chunk.
+
+    The run: `tap.py dev` with CDKTF_OUTDIR, into a folder holding the stacks of an earlier `tap.py local`."""
+    result = synths_into_one_folder.dev.result
+    assert (synths_into_one_folder.outdir / "stacks" / "tap-platform-local").is_dir()
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.startswith("warning: AWS no longer creates Kubernetes 1.29 clusters")
@@ -127,23 +128,33 @@ def test_under_the_cdktf_cli_warnings_go_to_stdout_without_empty_lines(tmp_path:
     assert "earlier synths" not in result.stdout  # the CLI removes other stacks' folders itself
 
 
-def test_a_synth_says_which_earlier_stacks_it_left_in_cdktf_out(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def validated_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """`python -m scripts.terraform_validate dev` (which runs `tap.py dev` first) in a copy of the repository whose
+    cdktf.out/ holds a stack of an earlier synth. A synth and a validate cost seconds each, so two tests read this run."""
+    repo = tmp_path_factory.mktemp("validated") / "repo"
     shutil.copytree(REPO_ROOT, repo, ignore=SOURCES_ONLY)
     (repo / "cdktf.out" / "stacks" / "tap-platform-earlier").mkdir(parents=True)
-    result = run([sys.executable, "tap.py", "dev"], path=os.environ["PATH"], cwd=repo)
-    assert result.returncode == 0, result.stderr
-    assert "(also there from earlier synths: 1 other stack; `make clean` removes them)" in result.stdout
+    return repo, run([sys.executable, "-m", "scripts.terraform_validate", "dev"], path=os.environ["PATH"], cwd=repo)
+
+
+def test_a_synth_says_which_earlier_stacks_it_left_in_cdktf_out(validated_copy: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    repo, result = validated_copy
+    # tap.py's own line, printed only once both stacks are written (then terraform validate runs on them).
+    assert (
+        "synthesized tap-platform-dev, tap-workloads-dev into cdktf.out/ in " in result.stdout
+        and "(also there from earlier synths: 1 other stack; `make clean` removes them)" in result.stdout
+    ), result.stdout + result.stderr
     assert (repo / "cdktf.out" / "stacks" / "tap-platform-earlier").is_dir()
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
-def test_validate_exits_3_when_a_stack_was_not_validated_unless_allowed(tmp_path: Path) -> None:
+def test_validate_exits_3_when_a_stack_was_not_validated_unless_allowed(
+    validated_copy: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     if not workloads_providers_missing():
         pytest.skip("the providers of both stacks are available here: every stack is validated")
-    repo = tmp_path / "repo"
-    shutil.copytree(REPO_ROOT, repo, ignore=SOURCES_ONLY)
-    result = run([sys.executable, "-m", "scripts.terraform_validate", "dev"], path=os.environ["PATH"], cwd=repo)
+    repo, result = validated_copy
     assert result.returncode == NOT_VALIDATED, result.stderr
     assert "tap-workloads-dev: not validated" in result.stdout
     assert "error: 1 of 2 stacks not validated (exit status 3); `make validate ALLOW_PARTIAL=1` accepts that" in result.stderr

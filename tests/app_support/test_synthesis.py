@@ -3,47 +3,37 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import STALE_STACK, SynthsIntoOneFolder
 
 pytestmark = pytest.mark.slow
 
 
-def synth(environment: str, outdir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CDKTF_OUTDIR": str(outdir)}
-    return subprocess.run([sys.executable, "tap.py", environment], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
-
-
-def test_tap_writes_both_stacks_and_keeps_initialized_working_directories(tmp_path: Path) -> None:
-    outdir = tmp_path / "out"
-    first = synth("local", outdir)
+def test_tap_writes_both_stacks_and_keeps_initialized_working_directories(synths_into_one_folder: SynthsIntoOneFolder) -> None:
+    outdir = synths_into_one_folder.outdir
+    first = synths_into_one_folder.local.result
     assert first.returncode == 0, first.stderr
-    manifest = json.loads((outdir / "manifest.json").read_text())
+    manifest = synths_into_one_folder.local.manifest
     assert set(manifest["stacks"]) == {"tap-platform-local", "tap-workloads-local"}
     for entry in manifest["stacks"].values():
         assert (outdir / entry["synthesizedStackPath"]).is_file()
     assert "Traceback" not in first.stderr
 
-    initialized = outdir / "stacks" / "tap-platform-local" / ".terraform"
-    initialized.mkdir()
-    (initialized / "marker").write_text("providers")
-    second = synth("local", outdir)
+    # Before the dev run, the folder held dev's platform stack from an earlier synth, initialized (.terraform/marker).
+    second = synths_into_one_folder.dev.result
     assert second.returncode == 0, second.stderr
-    assert (initialized / "marker").read_text() == "providers"
+    platform = outdir / "stacks" / "tap-platform-dev"
+    assert (platform / ".terraform" / "marker").read_text() == "providers"
+    assert (platform / "cdk.tf.json").read_text() != STALE_STACK
+    assert "aws_eks_cluster" in json.loads((platform / "cdk.tf.json").read_text())["resource"]
     assert not list(outdir.parent.glob(".synth-*")), "staging directories must not be left behind"
 
-    third = synth("dev", outdir)
-    assert third.returncode == 0, third.stderr
     # Loud while the shipped example values are in place (tests/config/test_deploying_to_aws.py has the details).
     # CDKTF_OUTDIR is how the cdktf CLI runs the app, so warnings are on stdout (app_support/console.py).
-    assert "warning: config/environments/dev.yaml: endpoint.public_cidrs: EXAMPLE VALUE still in place: 203.0.113.0/24" in third.stdout
-    assert "need 7 Elastic IPs together" in third.stdout
+    assert "warning: config/environments/dev.yaml: endpoint.public_cidrs: EXAMPLE VALUE still in place: 203.0.113.0/24" in second.stdout
+    assert "need 7 Elastic IPs together" in second.stdout
     assert "EXAMPLE VALUE" not in first.stdout + first.stderr and "Elastic IPs" not in first.stdout + first.stderr
     assert set(json.loads((outdir / "manifest.json").read_text())["stacks"]) == {"tap-platform-dev", "tap-workloads-dev"}
     assert (outdir / "stacks" / "tap-platform-local" / "cdk.tf.json").is_file()

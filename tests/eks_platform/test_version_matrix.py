@@ -10,9 +10,11 @@ nothing in the workloads stack depends on the version.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.metadata
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +93,20 @@ def test_the_coredns_configuration_is_valid_for_fargate() -> None:
         assert QUANTITY.fullmatch(quantity), quantity
 
 
-# Not slow (about a second a version): the unit tier validates the charts for 1.29 and every later version.
+@pytest.fixture(scope="module")
+def schemas_read_once() -> Iterator[None]:
+    """kubernetes_validate reads and parses the schema files for every manifest it validates (the definitions
+    file of a version is megabytes, three quarters of the time); they do not change during a run, so each file is
+    parsed once. The validation itself is the library's, unchanged."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(u, "schema_contents", functools.cache(u.schema_contents))
+        patch.setattr(u, "all_versions", functools.cache(u.all_versions))
+        yield
+
+
+# Not slow (a fraction of a second a version): the unit tier validates the charts for 1.29 and every later version.
 @pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.usefixtures("schemas_read_once")
 def test_every_rendered_manifest_is_valid_for_the_version(version: str, rendered) -> None:
     schemas = f"{version}.0"
     for key, manifests in rendered.items():

@@ -46,46 +46,56 @@ def test_every_suppression_states_its_reason(synthesized: dict[str, Synthesized]
                             assert reasons and all(len(reason) > 20 for reason in reasons.values()), raw
 
 
-def test_the_gate_fails_without_the_suppressions_and_on_a_parse_error(synthesized: dict[str, Synthesized], tmp_path: Path) -> None:
+def write_stack(root: Path, name: str, document: dict | str) -> Path:
+    stack = root / name
+    stack.mkdir()
+    (stack / "cdk.tf.json").write_text(document if isinstance(document, str) else json.dumps(document))
+    return stack
+
+
+@pytest.fixture(scope="module")
+def broken_inputs(synthesized: dict[str, Synthesized], tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """One gate run (checkov costs seconds a run) over three stacks that must each fail, told apart by folder name:
+    dev's platform without its suppressions, a stack that does not parse, and dev's platform with a world-open public
+    endpoint but every suppression in place; and a Pod manifest that breaks Kubernetes checks."""
+    root = tmp_path_factory.mktemp("broken-inputs")
     source = synthesized["dev"].outdir / "stacks" / "tap-platform-dev" / "cdk.tf.json"
-    document = json.loads(source.read_text())
+
+    unsuppressed = json.loads(source.read_text())
     for section in ("resource", "data"):
-        for blocks in document[section].values():
+        for blocks in unsuppressed[section].values():
             for block in blocks.values():
                 block.get(COMMENT_KEY, {}).pop(FIELD, None)
-    unsuppressed = tmp_path / "tap-platform-dev"
-    unsuppressed.mkdir()
-    (unsuppressed / "cdk.tf.json").write_text(json.dumps(document))
-    broken = tmp_path / "broken-stack"
-    broken.mkdir()
-    (broken / "cdk.tf.json").write_text('{"resource": {"aws_vpc": {"x": ')
 
-    found = problems(
-        gate(
-            [unsuppressed, broken],
-            {"dev/bad.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n"},
-        )
-    )
-
-    assert any("FAILED CKV2_AWS_57" in p for p in found)
-    assert any("FAILED CKV_AWS_39" in p for p in found)
-    assert any(p.startswith("kubernetes: FAILED") for p in found)
-    assert any("parse error" in p for p in found)
-
-
-def test_a_world_open_public_endpoint_fails_the_gate_even_with_the_endpoint_skip(
-    synthesized: dict[str, Synthesized], tmp_path: Path
-) -> None:
-    """The trust rules refuse 0.0.0.0/0 in config; should one slip through, CKV_AWS_38 still fails (it is never skipped)."""
-    source = synthesized["dev"].outdir / "stacks" / "tap-platform-dev" / "cdk.tf.json"
-    document = json.loads(source.read_text())
-    (cluster,) = document["resource"]["aws_eks_cluster"].values()
+    # The trust rules refuse 0.0.0.0/0 in config; should one slip through, CKV_AWS_38 still fails (it is never skipped).
+    world_open = json.loads(source.read_text())
+    (cluster,) = world_open["resource"]["aws_eks_cluster"].values()
     assert skips_in(cluster)  # the CKV_AWS_39 skip stays in place
     cluster["vpc_config"]["public_access_cidrs"] = ["0.0.0.0/0"]
-    stack = tmp_path / "tap-platform-dev"
-    stack.mkdir()
-    (stack / "cdk.tf.json").write_text(json.dumps(document))
 
-    found = problems(gate([stack], {}))
+    stacks = [
+        write_stack(root, "tap-platform-dev-unsuppressed", unsuppressed),
+        write_stack(root, "broken-stack", '{"resource": {"aws_vpc": {"x": '),
+        write_stack(root, "tap-platform-dev-world-open", world_open),
+    ]
+    return problems(
+        gate(stacks, {"dev/bad.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n"})
+    )
 
-    assert any("FAILED CKV_AWS_38" in p for p in found), found
+
+def failures_in(found: list[str], stack: str) -> list[str]:
+    return [p for p in found if f"/{stack}/cdk.tf.json)" in p]
+
+
+def test_the_gate_fails_without_the_suppressions_and_on_a_parse_error(broken_inputs: list[str]) -> None:
+    found = failures_in(broken_inputs, "tap-platform-dev-unsuppressed")
+    assert any("FAILED CKV2_AWS_57" in p for p in found), broken_inputs
+    assert any("FAILED CKV_AWS_39" in p for p in found), broken_inputs
+    assert any(p.startswith("kubernetes: FAILED") for p in broken_inputs)
+    assert any("parse error" in p and "broken-stack" in p for p in broken_inputs)
+
+
+def test_a_world_open_public_endpoint_fails_the_gate_even_with_the_endpoint_skip(broken_inputs: list[str]) -> None:
+    """The trust rules refuse 0.0.0.0/0 in config; should one slip through, CKV_AWS_38 still fails (it is never skipped)."""
+    found = failures_in(broken_inputs, "tap-platform-dev-world-open")
+    assert any("FAILED CKV_AWS_38" in p for p in found), broken_inputs
