@@ -26,17 +26,26 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 )
 from constructs import Construct
 
+from config.model import ServiceConfig
 from config.observability import PLATFORM_METRICS_NAMESPACE, AlarmConfig
+from eks_platform.service_network import chart_values
 
 FIVE_MINUTES = 300
 
 
 @dataclass(frozen=True)
 class ServiceWatch:
-    """What the alarms need of one service: its namespace and its autoscaler's name (the release name)."""
+    """What the alarms need of one service: its namespace, its autoscaler's name (the chart names it
+    after the release, which is the service) and whether it can scale at all (max above min)."""
 
     namespace: str
     autoscaler: str
+    scales: bool = True
+
+    @classmethod
+    def of(cls, name: str, service: ServiceConfig) -> ServiceWatch:
+        autoscaling = chart_values(service)["autoscaling"]
+        return cls(namespace=service.namespace, autoscaler=name, scales=autoscaling["maxReplicas"] > autoscaling["minReplicas"])
 
 
 def load_balancer_query(function: str, metric: str, tags: Mapping[str, str]) -> str:
@@ -107,6 +116,8 @@ class Alarms(Construct):
                     )
                 ],
             )
+            if not watch.scales:
+                continue  # min == max: the autoscaler is always "at its maximum", which is no news
             dimensions = {"Namespace": watch.namespace, "HorizontalPodAutoscaler": watch.autoscaler}
             self._alarm(
                 f"{service}_hpa_at_max",

@@ -17,6 +17,11 @@ from config.model import ServiceConfig
 _CHART_DEFAULTS = REPO_ROOT / "charts" / "service" / "values.yaml"
 
 
+def chart_values(service: ServiceConfig) -> dict[str, Any]:
+    """The service's Helm values over the chart's defaults: what the release will run with."""
+    return deep_merge(yaml.safe_load(_CHART_DEFAULTS.read_text()), service.values)
+
+
 @dataclass(frozen=True)
 class ServiceNetwork:
     """What the security groups need to know of a service: its port, its ingress scheme, whom it reaches."""
@@ -27,7 +32,7 @@ class ServiceNetwork:
 
     @classmethod
     def of(cls, service: ServiceConfig) -> ServiceNetwork:
-        values: dict[str, Any] = deep_merge(yaml.safe_load(_CHART_DEFAULTS.read_text()), service.values)
+        values = chart_values(service)
         ingress = values.get("ingress") or {}
         return cls(
             container_port=int(values["containerPort"]),

@@ -169,7 +169,8 @@ class PlatformStack(ReadableStack):
             service_account=COLLECTOR_SERVICE_ACCOUNT,
             statements=[
                 Statement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    # awsemf creates its streams and puts events; the groups exist (no CreateLogGroup).
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{group.arn}:*" for group in logs.container_insights.values()],
                 )
             ],
@@ -181,8 +182,7 @@ class PlatformStack(ReadableStack):
             cluster_name=name,
             config=config.alarms,
             load_balancer_tags={key: tags[key] for key in ("Project", "Environment")},
-            # The service chart names the autoscaler after the release, which is the service.
-            services={service: ServiceWatch(namespace=spec.namespace, autoscaler=service) for service, spec in services.items()},
+            services={service: ServiceWatch.of(service, spec) for service, spec in services.items()},
         )
 
         self.outputs = PlatformOutputs(

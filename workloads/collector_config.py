@@ -33,7 +33,18 @@ POD_METRICS = {
     "container_network_receive_bytes_total": "pod_network_rx_bytes",
     "container_network_transmit_bytes_total": "pod_network_tx_bytes",
 }
-RATES = ["pod_cpu_usage_seconds_total", "pod_network_rx_bytes", "pod_network_tx_bytes"]
+NETWORK_METRICS = ("pod_network_rx_bytes", "pod_network_tx_bytes")
+RATES = ["pod_cpu_usage_seconds_total", *NETWORK_METRICS]
+# What the performance log group publishes as metrics: the console's Fargate pod metrics.
+CONSOLE_POD_METRICS = [
+    "pod_cpu_utilization_over_pod_limit",
+    "pod_cpu_usage_total",
+    "pod_cpu_limit",
+    "pod_memory_utilization_over_pod_limit",
+    "pod_memory_working_set",
+    "pod_memory_limit",
+    *NETWORK_METRICS,
+]
 ALARM_METRICS = {
     "kube_pod_container_status_restarts_total": [["ClusterName", "Namespace"]],
     "kube_horizontalpodautoscaler_status_current_replicas": [["ClusterName", "Namespace", "HorizontalPodAutoscaler"]],
@@ -93,7 +104,10 @@ def _receivers(namespace: str) -> dict[str, Any]:
 
 
 def _processors() -> dict[str, Any]:
-    pod_level = {"image": "^$", "container": "^$", "PodName": "\\S"}
+    # A pod's own cgroup series has no container and no image label; its network counters are on
+    # the sandbox (pause) container's series instead, which carries the pause image: match by pod only.
+    pod_cgroup = {"image": "^$", "container": "^$", "PodName": "\\S"}
+    pod_any = {"PodName": "\\S"}
     return {
         "resourcedetection": {"detectors": ["env"]},
         "metricstransform/pods": {
@@ -103,7 +117,7 @@ def _processors() -> dict[str, Any]:
                     "new_name": target,
                     "action": "insert",
                     "match_type": "regexp",
-                    "experimental_match_labels": pod_level,
+                    "experimental_match_labels": dict(pod_any if target in NETWORK_METRICS else pod_cgroup),
                 }
                 for source, target in POD_METRICS.items()
             ]
@@ -112,13 +126,58 @@ def _processors() -> dict[str, Any]:
                     "include": "pod_.*",
                     "match_type": "regexp",
                     "action": "update",
-                    "operations": [{"action": "add_label", "new_label": "LaunchType", "new_value": "fargate"}],
+                    # awsemf shapes Container Insights' Fargate records only for Type Pod or Container.
+                    "operations": [
+                        {"action": "add_label", "new_label": "LaunchType", "new_value": "fargate"},
+                        {"action": "add_label", "new_label": "Type", "new_value": "Pod"},
+                    ],
                 }
             ]
         },
         "filter/pods": {"metrics": {"include": {"match_type": "strict", "metric_names": list(POD_METRICS.values())}}},
         "cumulativetodelta/pods": {"include": {"metrics": RATES, "match_type": "strict"}},
         "deltatorate/pods": {"metrics": RATES},
+        # The metrics the Container Insights console shows for Fargate pods, derived as AWS's template does.
+        "experimental_metricsgeneration/pods": {
+            "rules": [
+                {
+                    "name": "pod_cpu_usage_total",
+                    "unit": "Millicore",
+                    "type": "scale",
+                    "metric1": "pod_cpu_usage_seconds_total",
+                    "operation": "multiply",
+                    "scale_by": 1000,
+                },
+                {
+                    "name": "pod_cpu_limit",
+                    "unit": "Millicore",
+                    "type": "scale",
+                    "metric1": "pod_cpu_limit_raw",
+                    "operation": "divide",
+                    "scale_by": 100,
+                },
+                {
+                    "name": "pod_memory_utilization_over_pod_limit",
+                    "unit": "Percent",
+                    "type": "calculate",
+                    "metric1": "pod_memory_working_set",
+                    "metric2": "pod_memory_limit",
+                    "operation": "percent",
+                },
+            ]
+        },
+        "experimental_metricsgeneration/utilization": {
+            "rules": [
+                {
+                    "name": "pod_cpu_utilization_over_pod_limit",
+                    "unit": "Percent",
+                    "type": "calculate",
+                    "metric1": "pod_cpu_usage_total",
+                    "metric2": "pod_cpu_limit",
+                    "operation": "percent",
+                }
+            ]
+        },
         "filter/alarms": {"metrics": {"include": {"match_type": "strict", "metric_names": list(ALARM_METRICS)}}},
         "cumulativetodelta/alarms": {"include": {"metrics": COUNTERS, "match_type": "strict"}},
         "batch": {"timeout": "60s"},
@@ -139,7 +198,7 @@ def _exporters(cluster_name: str, region: str) -> dict[str, Any]:
             "log_group_name": container_insights_log_group(cluster_name, "performance"),
             "log_stream_name": "{PodName}",
             "eks_fargate_container_insights_enabled": True,
-            "metric_declarations": [{"dimensions": pod_dimensions, "metric_name_selectors": list(POD_METRICS.values())}],
+            "metric_declarations": [{"dimensions": pod_dimensions, "metric_name_selectors": CONSOLE_POD_METRICS}],
         },
         "awsemf/alarms": {
             **common,
@@ -179,6 +238,8 @@ def collector_config(*, cluster_name: str, region: str, namespace: str) -> dict[
                         "filter/pods",
                         "cumulativetodelta/pods",
                         "deltatorate/pods",
+                        "experimental_metricsgeneration/pods",
+                        "experimental_metricsgeneration/utilization",
                         "batch",
                     ],
                     "exporters": ["awsemf/performance"],
@@ -193,5 +254,12 @@ def collector_config(*, cluster_name: str, region: str, namespace: str) -> dict[
     }
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Plain YAML: no anchors or aliases, whatever objects the configuration shares."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def collector_config_text(**kwargs: str) -> str:
-    return yaml.safe_dump(collector_config(**kwargs), sort_keys=False)
+    return yaml.dump(collector_config(**kwargs), Dumper=_NoAliases, sort_keys=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from config.model import EnvironmentConfig
 from config.observability import PLATFORM_METRICS_NAMESPACE
-from eks_platform.alarms import load_balancer_query
+from eks_platform.alarms import ServiceWatch, load_balancer_query
 from tests.conftest import Synthesized, synthesize
 from workloads.collector_config import ALARM_METRICS, collector_config
 
@@ -19,8 +19,12 @@ def alarms(env: Synthesized) -> dict[str, dict]:
 def test_every_service_has_restart_and_autoscaler_alarms_and_the_cluster_its_own(env: Synthesized) -> None:
     cluster = env.config.cluster_name
     expected = {f"{cluster}-{name}" for name in ("alb-target-5xx", "alb-elb-5xx", "alb-latency", "coredns-servfail")}
-    expected |= {f"{cluster}-{service}-{what}" for service in env.config.services for what in ("pod-restarts", "hpa-at-max")}
+    expected |= {f"{cluster}-{service}-pod-restarts" for service in env.config.services}
+    expected |= {
+        f"{cluster}-{service}-hpa-at-max" for service, spec in env.config.services.items() if ServiceWatch.of(service, spec).scales
+    }
     assert set(alarms(env)) == expected
+    assert any(name.endswith("-hpa-at-max") for name in alarms(env))
 
 
 def test_load_balancer_alarms_select_this_environments_load_balancers_by_tag(env: Synthesized) -> None:
@@ -42,6 +46,8 @@ def test_the_load_balancers_carry_the_tags_the_alarms_select(env: Synthesized) -
 
 def test_an_autoscaler_alarm_fires_when_current_replicas_reach_the_maximum(env: Synthesized) -> None:
     for service, spec in env.config.services.items():
+        if not ServiceWatch.of(service, spec).scales:
+            continue
         alarm = alarms(env)[f"{env.config.cluster_name}-{service}-hpa-at-max"]
         queries = {q["id"]: q for q in alarm["metric_query"]}
         assert queries["at_max"]["expression"] == "current - maximum" and queries["at_max"]["return_data"] is True
@@ -79,15 +85,25 @@ def test_missing_data_does_not_page_and_every_alarm_notifies_the_configured_topi
         assert alarm["alarm_actions"] == alarm["ok_actions"] == list(env.config.alarms.topic_arns), name
 
 
-def test_topics_and_thresholds_come_from_the_environment(configs: dict[str, EnvironmentConfig], tmp_path: Path) -> None:
+def test_topics_and_thresholds_come_from_the_environment_and_a_fixed_size_service_has_no_autoscaler_alarm(
+    configs: dict[str, EnvironmentConfig], synthesized: dict[str, Synthesized], tmp_path: Path
+) -> None:
+    dev = configs["dev"]
     topic = "arn:aws:sns:us-east-1:111122223333:payments-oncall"
-    config = configs["dev"].model_copy(
-        update={"alarms": configs["dev"].alarms.model_copy(update={"topic_arns": (topic,), "pod_restarts_per_5_minutes": 7})}
+    payment = dev.services["payment"]
+    fixed = payment.model_copy(update={"values": {**payment.values, "autoscaling": {"minReplicas": 3, "maxReplicas": 3}}})
+    config = dev.model_copy(
+        update={
+            "alarms": dev.alarms.model_copy(update={"topic_arns": (topic,), "pod_restarts_per_5_minutes": 7}),
+            "services": {**dev.services, "payment": fixed},
+        }
     )
-    synthesized = synthesize(config, tmp_path)
-    for alarm in alarms(synthesized).values():
+    changed = alarms(synthesize(config, tmp_path))
+    for alarm in changed.values():
         assert alarm["alarm_actions"] == [topic]
-    assert alarms(synthesized)["tap-dev-payment-pod-restarts"]["threshold"] == 7
+    assert changed["tap-dev-payment-pod-restarts"]["threshold"] == 7
+    # min == max: the autoscaler is always at its maximum; an alarm on it would never clear.
+    assert "tap-dev-payment-hpa-at-max" not in changed and "tap-dev-payment-hpa-at-max" in alarms(synthesized["dev"])
 
 
 def test_the_query_selects_by_every_tag_given() -> None:

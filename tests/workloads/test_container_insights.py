@@ -13,7 +13,7 @@ import yaml
 from config.eks_versions import support_windows
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT, container_insights_log_group
 from tests.conftest import Synthesized
-from workloads.collector_config import ALARM_METRICS
+from workloads.collector_config import ALARM_METRICS, collector_config, collector_config_text
 from workloads.container_insights import CHART_DIR, COLLECTOR_RELEASE, KUBE_STATE_METRICS_ALLOWLIST, collector_values, render_collector
 from workloads.stack import POD_SECURITY_LABELS
 
@@ -115,3 +115,29 @@ def test_the_collector_chart_is_valid_for_the_version(version: str, manifests: l
 def test_the_chart_refuses_to_render_without_its_role() -> None:
     with helm.Chart.load(str(CHART_DIR)) as chart, pytest.raises(Exception, match="roleArn"):
         chart.render(collector_values(cluster_name="tap-dev", region="us-east-1"), name=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE)
+
+
+def test_pod_network_metrics_come_from_the_sandbox_series_and_the_console_metrics_are_derived() -> None:
+    """cAdvisor keeps a pod's network counters on its sandbox (pause) container, whose series has the
+    pause image: matching on an empty image (as for CPU and memory) would find none."""
+    config = collector_config(cluster_name="tap-dev", region="us-east-1", namespace=COLLECTOR_NAMESPACE)
+    renames = {
+        t["new_name"]: t.get("experimental_match_labels")
+        for t in config["processors"]["metricstransform/pods"]["transforms"]
+        if "new_name" in t
+    }
+    for name in ("pod_network_rx_bytes", "pod_network_tx_bytes"):
+        assert "image" not in renames[name] and "container" not in renames[name]
+    assert renames["pod_cpu_usage_seconds_total"]["image"] == "^$"
+    generated = {
+        r["name"] for key, p in config["processors"].items() if key.startswith("experimental_metricsgeneration") for r in p["rules"]
+    }
+    (declaration,) = config["exporters"]["awsemf/performance"]["metric_declarations"]
+    assert set(declaration["metric_name_selectors"]) <= generated | set(renames)
+    assert "pod_cpu_utilization_over_pod_limit" in declaration["metric_name_selectors"]
+
+
+def test_the_configuration_text_is_plain_yaml() -> None:
+    text = collector_config_text(cluster_name="tap-dev", region="us-east-1", namespace=COLLECTOR_NAMESPACE)
+    assert "&id" not in text and "*id" not in text  # no anchors or aliases
+    assert yaml.safe_load(text) == collector_config(cluster_name="tap-dev", region="us-east-1", namespace=COLLECTOR_NAMESPACE)
