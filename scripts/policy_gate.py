@@ -37,6 +37,10 @@ class FrameworkResult:
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     parsing_errors: list[str] = field(default_factory=list)
+    # Files checkov reported on; a staged file missing here was read as nothing (checkov skips some
+    # YAML errors silently: a ': ' inside an unquoted annotation dropped a whole chart once).
+    files: set[str] = field(default_factory=set)
+    unscanned: list[str] = field(default_factory=list)
 
 
 def stage(stack_dirs: Iterable[Path], manifests: Mapping[str, str], root: Path) -> None:
@@ -87,6 +91,8 @@ def evaluate(reports: list[dict[str, Any]]) -> dict[str, FrameworkResult]:
         outcome.passed += len(report["results"]["passed_checks"])
         outcome.parsing_errors += report["results"].get("parsing_errors", [])
         outcome.skipped += [f"{r['check_id']} {r['resource']}" for r in report["results"]["skipped_checks"]]
+        for kind in ("passed_checks", "failed_checks", "skipped_checks"):
+            outcome.files.update(r["file_path"] for r in report["results"][kind])
         for record in report["results"]["failed_checks"]:
             label = f"{record['check_id']} {record['resource']} ({record['file_path']})"
             if framework == "terraform_json" and record["check_id"] in skips_in(block_of(record)):
@@ -97,10 +103,20 @@ def evaluate(reports: list[dict[str, Any]]) -> dict[str, FrameworkResult]:
 
 
 def gate(stack_dirs: Iterable[Path], manifests: Mapping[str, str]) -> dict[str, FrameworkResult]:
+    stack_dirs = list(stack_dirs)
     with tempfile.TemporaryDirectory(prefix="policy-") as staging:
         root = Path(staging)
         stage(stack_dirs, manifests, root)
-        return evaluate(run_checkov(root))
+        results = evaluate(run_checkov(root))
+        staged = {
+            "terraform_json": [f"/terraform/{d.name}/cdk.tf.json" for d in stack_dirs],
+            "kubernetes": [f"/kubernetes/{m}" for m in manifests],
+        }
+        for framework, paths in staged.items():
+            outcome = results.setdefault(framework, FrameworkResult())
+            unparsed = tuple(outcome.parsing_errors)
+            outcome.unscanned = [p for p in paths if p not in outcome.files and not any(e.endswith(p) for e in unparsed)]
+        return results
 
 
 def problems(results: Mapping[str, FrameworkResult]) -> list[str]:
@@ -112,6 +128,9 @@ def problems(results: Mapping[str, FrameworkResult]) -> list[str]:
             continue
         found += [f"{framework}: FAILED {failure}" for failure in outcome.failed]
         found += [f"{framework}: parse error in {path}" for path in outcome.parsing_errors]
+        found += [
+            f"{framework}: {path} was read as nothing (checkov found no object in it; is it valid YAML/JSON?)" for path in outcome.unscanned
+        ]
     return found
 
 

@@ -21,7 +21,15 @@ def stack_dirs(synthesized: dict[str, Synthesized]) -> list[Path]:
 def manifests(rendered) -> dict[str, str]:
     import yaml
 
-    return {f"{env}/{name}.yaml": yaml.safe_dump_all(docs) for (env, name), docs in rendered.items()}
+    from workloads.container_insights import render_collector
+
+    found = {f"{env}/{name}.yaml": yaml.safe_dump_all(docs) for (env, name), docs in rendered.items()}
+    # The collector's manifests differ between environments only in names (`make policy` scans all four).
+    collector = render_collector(
+        cluster_name="tap-dev", region="us-east-1", role_arn="arn:aws:iam::111122223333:role/tap-dev-container-insights"
+    )
+    found["dev/container-insights.yaml"] = "\n---\n".join(collector.values())
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +86,10 @@ def broken_inputs(synthesized: dict[str, Synthesized], tmp_path_factory: pytest.
         write_stack(root, "broken-stack", '{"resource": {"aws_vpc": {"x": '),
         write_stack(root, "tap-platform-dev-world-open", world_open),
     ]
-    return problems(
-        gate(stacks, {"dev/bad.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n"})
-    )
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n"
+    # An unquoted ': ' in an annotation: checkov reads the file as nothing and reports no error itself.
+    unreadable = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\n  annotations:\n    note: a reason: with a colon\nspec: {}\n"
+    return problems(gate(stacks, {"dev/bad.yaml": pod, "dev/unreadable.yaml": unreadable}))
 
 
 def failures_in(found: list[str], stack: str) -> list[str]:
@@ -93,6 +102,11 @@ def test_the_gate_fails_without_the_suppressions_and_on_a_parse_error(broken_inp
     assert any("FAILED CKV_AWS_39" in p for p in found), broken_inputs
     assert any(p.startswith("kubernetes: FAILED") for p in broken_inputs)
     assert any("parse error" in p and "broken-stack" in p for p in broken_inputs)
+
+
+def test_a_manifest_checkov_reads_as_nothing_fails_the_gate(broken_inputs: list[str]) -> None:
+    assert any("/kubernetes/dev/unreadable.yaml was read as nothing" in p for p in broken_inputs), broken_inputs
+    assert not any("/kubernetes/dev/bad.yaml was read as nothing" in p for p in broken_inputs)
 
 
 def test_a_world_open_public_endpoint_fails_the_gate_even_with_the_endpoint_skip(broken_inputs: list[str]) -> None:
