@@ -17,7 +17,6 @@ Every alarm is tagged by the provider's default tags and notifies `alarms.topic_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
@@ -26,33 +25,10 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 )
 from constructs import Construct
 
-from config.model import ServiceConfig
 from config.observability import PLATFORM_METRICS_NAMESPACE, AlarmConfig
-from eks_platform.service_network import chart_values
+from eks_platform.alarm_targets import ServiceWatch, load_balancer_query
 
 FIVE_MINUTES = 300
-
-
-@dataclass(frozen=True)
-class ServiceWatch:
-    """What the alarms need of one service: its namespace, its autoscaler's name (the chart names it
-    after the release, which is the service) and whether it can scale at all (max above min)."""
-
-    namespace: str
-    autoscaler: str
-    scales: bool = True
-
-    @classmethod
-    def of(cls, name: str, service: ServiceConfig) -> ServiceWatch:
-        autoscaling = chart_values(service)["autoscaling"]
-        return cls(namespace=service.namespace, autoscaler=name, scales=autoscaling["maxReplicas"] > autoscaling["minReplicas"])
-
-
-def load_balancer_query(function: str, metric: str, tags: Mapping[str, str]) -> str:
-    """A Metrics Insights query over this environment's load balancers, selected by their tags.
-    Tag values are validated tag characters (config/rules.py), never a quote."""
-    where = " AND ".join(f"tag.{key} = '{value}'" for key, value in sorted(tags.items()))
-    return f'SELECT {function}({metric}) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE {where}'
 
 
 class Alarms(Construct):

@@ -12,7 +12,8 @@ from app_support.terraform_state import configure_backend
 from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from eks_platform.addons import Addons
-from eks_platform.alarms import Alarms, ServiceWatch
+from eks_platform.alarm_targets import ServiceWatch, load_balancer_tags
+from eks_platform.alarms import Alarms
 from eks_platform.cluster import Cluster
 from eks_platform.context import AwsContext
 from eks_platform.ecr import Repositories
@@ -175,13 +176,12 @@ class PlatformStack(ReadableStack):
                 )
             ],
         )
-        tags = config.all_tags()
         Alarms(
             self,
             "alarms",
             cluster_name=name,
             config=config.alarms,
-            load_balancer_tags={key: tags[key] for key in ("Project", "Environment")},
+            load_balancer_tags=load_balancer_tags(config.all_tags()),
             services={service: ServiceWatch.of(service, spec) for service, spec in services.items()},
         )
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
 from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1, ServiceAccountV1Metadata
 from constructs import Construct
 
 from eks_platform.alb_controller_policy import pinned
+from workloads.platform_release import platform_release
 
 CHART_REPOSITORY = "https://aws.github.io/eks-charts"
 CHART_NAME = "aws-load-balancer-controller"
@@ -88,7 +87,8 @@ class AlbController(Construct):
                 labels={"app.kubernetes.io/name": CHART_NAME},
             ),
         )
-        self.release = Release(
+        # Ready means its webhook answers; releases with Ingresses are installed only then.
+        self.release = platform_release(
             self,
             "release",
             name=CHART_NAME,
@@ -96,10 +96,7 @@ class AlbController(Construct):
             repository=CHART_REPOSITORY,
             chart=CHART_NAME,
             version=chart_version(),
-            values=[json.dumps(controller_values(region=region, default_tags=default_tags), indent=2)],
-            set=[ReleaseSet(name="clusterName", value=cluster_name), ReleaseSet(name="vpcId", value=vpc_id)],
-            # Ready means its webhook answers; releases with Ingresses are installed only then.
-            wait=True,
-            timeout=600,
+            values=controller_values(region=region, default_tags=default_tags),
+            settings={"clusterName": cluster_name, "vpcId": vpc_id},
             depends_on=[self.service_account, *(depends_on or [])],
         )

@@ -9,17 +9,17 @@ may write only to the two Container Insights log groups.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 from constructs import Construct
 
 from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
+from workloads.platform_release import platform_release
+from workloads.service_chart import render
 
 CHART_DIR = REPO_ROOT / "charts" / "container-insights"
 COLLECTOR_RELEASE = "container-insights"
@@ -70,11 +70,8 @@ def collector_values(*, cluster_name: str, region: str) -> dict[str, Any]:
 
 def render_collector(*, cluster_name: str, region: str, role_arn: str) -> dict[str, str]:
     """The collector's manifests by template path, rendered offline by the Helm engine (tests, policy gate)."""
-    import helm_python as helm
-
     values = {**collector_values(cluster_name=cluster_name, region=region), "roleArn": role_arn}
-    with helm.Chart.load(str(CHART_DIR)) as chart:
-        return chart.render(values, name=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE)
+    return render(values, release=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE, chart_dir=CHART_DIR)
 
 
 class ContainerInsights(Construct):
@@ -95,7 +92,7 @@ class ContainerInsights(Construct):
             self, "namespace", metadata=NamespaceV1Metadata(name=COLLECTOR_NAMESPACE, labels=dict(namespace_labels))
         )
         after = [self.namespace, *(depends_on or [])]
-        self.kube_state_metrics = Release(
+        self.kube_state_metrics = platform_release(
             self,
             "kube_state_metrics",
             name=KUBE_STATE_METRICS_CHART,
@@ -103,20 +100,16 @@ class ContainerInsights(Construct):
             repository=KUBE_STATE_METRICS_REPOSITORY,
             chart=KUBE_STATE_METRICS_CHART,
             version=KUBE_STATE_METRICS_VERSION,
-            values=[json.dumps(kube_state_metrics_values(), indent=2)],
-            wait=True,
-            timeout=600,
+            values=kube_state_metrics_values(),
             depends_on=after,
         )
-        self.collector = Release(
+        self.collector = platform_release(
             self,
             "collector",
             name=COLLECTOR_RELEASE,
             namespace=COLLECTOR_NAMESPACE,
             chart=chart_path,
-            values=[json.dumps(collector_values(cluster_name=cluster_name, region=region), indent=2)],
-            set=[ReleaseSet(name="roleArn", value=role_arn)],
-            wait=True,
-            timeout=600,
+            values=collector_values(cluster_name=cluster_name, region=region),
+            settings={"roleArn": role_arn},
             depends_on=[self.kube_state_metrics, *after],
         )

@@ -8,11 +8,11 @@ containerPort"); 10251 is what the EKS user guide and EKS Blueprints use.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
+
+from workloads.platform_release import platform_release
 
 CHART_REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
 CHART_NAME = "metrics-server"
@@ -56,7 +56,8 @@ def metrics_server_values() -> dict[str, Any]:
 class MetricsServer(Construct):
     def __init__(self, scope: Construct, id_: str, *, depends_on: list | None = None) -> None:
         super().__init__(scope, id_)
-        self.release = Release(
+        # Ready means the metrics API answers; the services' HPAs read it from their first minute.
+        self.release = platform_release(
             self,
             "release",
             name=CHART_NAME,
@@ -64,9 +65,6 @@ class MetricsServer(Construct):
             repository=CHART_REPOSITORY,
             chart=CHART_NAME,
             version=CHART_VERSION,
-            values=[json.dumps(metrics_server_values(), indent=2)],
-            # Ready means the metrics API answers; the services' HPAs read it from their first minute.
-            wait=True,
-            timeout=600,
-            depends_on=depends_on,
+            values=metrics_server_values(),
+            depends_on=depends_on or (),
         )

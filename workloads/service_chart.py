@@ -55,9 +55,9 @@ def release_values(service: ServiceConfig, repository_url: str, placement: Place
     return deep_merge(static_values(service, placement), {"image": {"repository": repository_url}, CHART_DIGEST: chart_digest()})
 
 
-def render(values: Mapping[str, Any], *, release: str, namespace: str) -> dict[str, str]:
-    """Manifests by template path, rendered offline by the Helm engine."""
-    with helm.Chart.load(str(CHART_DIR)) as chart:
+def render(values: Mapping[str, Any], *, release: str, namespace: str, chart_dir: Path = CHART_DIR) -> dict[str, str]:
+    """A chart's manifests by template path (the service chart unless told), rendered offline by the Helm engine."""
+    with helm.Chart.load(str(chart_dir)) as chart:
         return chart.render(dict(values), name=release, namespace=namespace)
 
 

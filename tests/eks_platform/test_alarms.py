@@ -7,7 +7,7 @@ from pathlib import Path
 
 from config.model import EnvironmentConfig
 from config.observability import PLATFORM_METRICS_NAMESPACE
-from eks_platform.alarms import ServiceWatch, load_balancer_query
+from eks_platform.alarm_targets import ServiceWatch, load_balancer_query
 from tests.conftest import Synthesized, synthesize
 from workloads.collector_config import ALARM_METRICS, collector_config
 

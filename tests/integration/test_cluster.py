@@ -299,11 +299,9 @@ def test_the_load_balancer_alarms_query_sees_this_environments_load_balancers(aw
             address = kube.NetworkingV1Api().read_namespaced_ingress(name, spec.namespace).status.load_balancer.ingress[0].hostname
             with contextlib.suppress(OSError):  # any answer counts as a request
                 urllib.request.urlopen(f"http://{address}/", timeout=10)
-    tags = deployed_config.all_tags()
-    query = (
-        'SELECT SUM(RequestCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) '
-        f"WHERE tag.Environment = '{tags['Environment']}' AND tag.Project = '{tags['Project']}'"
-    )
+    from eks_platform.alarm_targets import load_balancer_query, load_balancer_tags
+
+    query = load_balancer_query("SUM", "RequestCount", load_balancer_tags(deployed_config.all_tags()))
     cloudwatch = aws("cloudwatch")
 
     def values():

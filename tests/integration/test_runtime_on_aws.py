@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from config.model import EnvironmentConfig
-from eks_platform.service_network import ServiceNetwork, chart_values
+from eks_platform.alarm_targets import ServiceWatch
+from eks_platform.service_network import ServiceNetwork
 
 pytestmark = pytest.mark.integration
 
@@ -66,10 +67,8 @@ def test_alarms_watch_every_service_and_carry_the_environment_tags(
     alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix=f"{cluster}-")["MetricAlarms"]}
     expected = {f"{cluster}-{name}" for name in ("alb-target-5xx", "alb-elb-5xx", "alb-latency", "coredns-servfail")}
     expected |= {f"{cluster}-{service}-pod-restarts" for service in deployed_config.services}
-    for service, spec in deployed_config.services.items():
-        autoscaling = chart_values(spec)["autoscaling"]
-        if autoscaling["maxReplicas"] > autoscaling["minReplicas"]:  # a fixed-size service has no autoscaler alarm
-            expected.add(f"{cluster}-{service}-hpa-at-max")
+    # A fixed-size service (min == max) has no autoscaler alarm.
+    expected |= {f"{cluster}-{s}-hpa-at-max" for s, spec in deployed_config.services.items() if ServiceWatch.of(s, spec).scales}
     assert set(alarms) == expected
     for name, alarm in alarms.items():
         assert alarm["Metrics"], f"{name} has no metric queries"

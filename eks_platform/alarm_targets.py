@@ -1,0 +1,39 @@
+"""What the alarms watch, without provider bindings: the integration checks use it too."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from config.model import ServiceConfig
+from eks_platform.service_network import chart_values
+
+
+@dataclass(frozen=True)
+class ServiceWatch:
+    """What the alarms need of one service: its namespace, its autoscaler's name (the chart names it
+    after the release, which is the service) and whether it can scale at all (max above min)."""
+
+    namespace: str
+    autoscaler: str
+    scales: bool = True
+
+    @classmethod
+    def of(cls, name: str, service: ServiceConfig) -> ServiceWatch:
+        autoscaling = chart_values(service)["autoscaling"]
+        return cls(namespace=service.namespace, autoscaler=name, scales=autoscaling["maxReplicas"] > autoscaling["minReplicas"])
+
+
+# Tags the controller puts on every load balancer it creates (its `defaultTags`) that together name one environment.
+LOAD_BALANCER_TAG_KEYS = ("Project", "Environment")
+
+
+def load_balancer_tags(environment_tags: Mapping[str, str]) -> dict[str, str]:
+    return {key: environment_tags[key] for key in LOAD_BALANCER_TAG_KEYS}
+
+
+def load_balancer_query(function: str, metric: str, tags: Mapping[str, str]) -> str:
+    """A Metrics Insights query over this environment's load balancers, selected by their tags.
+    Tag values are validated tag characters (config/rules.py), never a quote."""
+    where = " AND ".join(f"tag.{key} = '{value}'" for key, value in sorted(tags.items()))
+    return f'SELECT {function}({metric}) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE {where}'
