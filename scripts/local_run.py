@@ -91,7 +91,10 @@ class LocalRun:
         try:
             return child_process.run_together(commands, should_stop=lambda: self.stop_reason(step, teardown=teardown), timeout=timeout)
         except child_process.Stopped as stopped:
-            raise RunFailed(str(stopped) if "during" in str(stopped) else f"{step} {stopped}") from None
+            # A stop reason names its step already ("interrupted by X during <step>", "<step> did not finish ..."):
+            # only a bare reason (a timeout of the child itself) gets the step in front.
+            reason = str(stopped)
+            raise RunFailed(reason if "during" in reason or reason.startswith(step) else f"{step} {reason}") from None
 
     def terraform_command(self, *args: str) -> tuple[list[str], Path, dict[str, str]]:
         return [terraform.terraform_binary(), *args], self.stack_dir, terraform.environment(self.env)
