@@ -25,10 +25,14 @@ from typing import Any
 
 import yaml
 
-from config.observability import CONTAINER_INSIGHTS_NAMESPACE, PLATFORM_METRICS_NAMESPACE, container_insights_log_group
+from config.observability import (
+    CONTAINER_INSIGHTS_NAMESPACE,
+    KUBE_STATE_METRICS_PORT,
+    PLATFORM_METRICS_NAMESPACE,
+    container_insights_log_group,
+)
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
-KUBE_STATE_METRICS_PORT = 8080
 # Prometheus label -> the dimension name the alarms use.
 DIMENSION_LABELS = {"namespace": "Namespace", "horizontalpodautoscaler": "HorizontalPodAutoscaler", "pod": "PodName"}
 # cAdvisor series of a whole pod (no container, no image label) -> Container Insights' pod metric.
