@@ -59,7 +59,7 @@ class CollectorNetwork(Construct):
         own = self.group.id
 
         # This namespace's own pods: the collector scrapes kube-state-metrics and its own nodes' kubelets.
-        self._both("self_kubelet", own, own, KUBELET_PORT, "kubelet of this namespace's pods")
+        self._both("self_kubelet", own, own, KUBELET_PORT, "kubelet of amazon-cloudwatch pods")
         self._both("self_kube_state_metrics", own, own, KUBE_STATE_METRICS_PORT, "kube-state-metrics")
         # Every service pod's kubelet, through the group all service pods share.
         self._both("pods_kubelet", own, pods_security_group_id, KUBELET_PORT, "kubelet of service pods")

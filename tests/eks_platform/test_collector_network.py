@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
 
@@ -32,6 +33,18 @@ def rules(env: Synthesized) -> set[tuple[str, str, str, int, str]]:
 
 def has_cluster_group(env: Synthesized) -> bool:
     return not env.config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP)
+
+
+# What EC2 accepts in a rule's description (the AWS provider checks the same pattern before any API call).
+DESCRIPTION = re.compile(r"[0-9A-Za-z_ .:/()#,@\[\]+=&;{}!$*-]{0,255}")
+
+
+def test_every_rule_description_is_one_ec2_accepts(env: Synthesized) -> None:
+    for logical_id, rule in env.resources("platform", "aws_security_group_rule").items():
+        if logical_id.startswith("collector_network_"):
+            assert DESCRIPTION.fullmatch(rule["description"]), (logical_id, rule["description"])
+    group = env.resources("platform", "aws_security_group")["collector_network_group"]
+    assert DESCRIPTION.fullmatch(group["description"])
 
 
 def test_the_group_belongs_to_the_vpc_and_has_no_inline_rules(env: Synthesized) -> None:
