@@ -18,6 +18,11 @@ from config.rules import Frozen
 # and the service account its IAM role trusts.
 COLLECTOR_NAMESPACE = "amazon-cloudwatch"
 COLLECTOR_SERVICE_ACCOUNT = "container-insights-collector"
+# What the collector scrapes, by port: the platform's network rules (eks_platform/collector_network.py)
+# and the collector's configuration (workloads/collector_config.py) both read them from here.
+KUBELET_PORT = 10250  # every Fargate node's kubelet, in the pod's own micro-VM
+KUBE_STATE_METRICS_PORT = 8080  # kube-state-metrics' Service port, in the collector's namespace
+COREDNS_METRICS_PORT = 9153  # the `metrics` port of the EKS CoreDNS add-on's kube-dns Service
 # The namespace Container Insights' console reads, and this platform's own for the cluster-state metrics.
 CONTAINER_INSIGHTS_NAMESPACE = "ContainerInsights"
 PLATFORM_METRICS_NAMESPACE = "tap-eks/kubernetes"

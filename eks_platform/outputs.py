@@ -38,6 +38,8 @@ class PlatformOutputs:
     load_balancer_logs_bucket: str
     # The Container Insights collector's IRSA role (workloads/container_insights.py).
     container_insights_role_arn: str
+    # Its namespace's own security group (eks_platform/collector_network.py), attached by a SecurityGroupPolicy.
+    container_insights_security_group_id: str
 
     @classmethod
     def names(cls) -> list[str]:

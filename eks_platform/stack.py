@@ -16,6 +16,7 @@ from eks_platform.addons import Addons
 from eks_platform.alarm_targets import ServiceWatch, load_balancer_tags
 from eks_platform.alarms import Alarms
 from eks_platform.cluster import Cluster
+from eks_platform.collector_network import CollectorNetwork
 from eks_platform.context import AwsContext
 from eks_platform.ecr import Repositories
 from eks_platform.encryption import EncryptionKeys
@@ -68,7 +69,7 @@ class PlatformStack(ReadableStack):
             aws=aws,
             refused_zone_id=EKS_UNSUPPORTED_ZONE_IDS.get(config.region),
         )
-        VpcEndpoints(
+        endpoints = VpcEndpoints(
             self,
             "vpc_endpoints",
             cluster_name=name,
@@ -112,16 +113,26 @@ class PlatformStack(ReadableStack):
                 kube_system_profile=fargate.profiles["kube-system"],
             )
 
+        cluster_security_group_id = (
+            None if config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP) else cluster.cluster.vpc_config.cluster_security_group_id
+        )
         security_groups = ServiceSecurityGroups(
             self,
             "security_groups",
             cluster_name=name,
             vpc_id=network.vpc.id,
             vpc_cidr=config.vpc.cidr,
-            cluster_security_group_id=(
-                None if config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP) else cluster.cluster.vpc_config.cluster_security_group_id
-            ),
+            cluster_security_group_id=cluster_security_group_id,
             services={service: ServiceNetwork.of(spec) for service, spec in services.items()},
+        )
+        collector_network = CollectorNetwork(
+            self,
+            "collector_network",
+            cluster_name=name,
+            vpc_id=network.vpc.id,
+            cluster_security_group_id=cluster_security_group_id,
+            pods_security_group_id=security_groups.pods.id,
+            vpc_endpoints_security_group_id=endpoints.security_group.id,
         )
 
         access_logs = LoadBalancerLogs(
@@ -222,6 +233,7 @@ class PlatformStack(ReadableStack):
             internet_facing_alb_security_group_id=security_groups.load_balancers["internet-facing"].id,
             load_balancer_logs_bucket=access_logs.name,
             container_insights_role_arn=collector_role.arn,
+            container_insights_security_group_id=collector_network.group.id,
         )
         for field_name in PlatformOutputs.names():
             TerraformOutput(self, field_name, value=getattr(self.outputs, field_name))

@@ -1,9 +1,16 @@
 """The ADOT collector's configuration: Container Insights for Fargate pods, and what the alarms read.
 
-Follows the AWS pattern for EKS on Fargate ("Container Insights on Fargate using ADOT"):
-Fargate has no node agent, so one collector scrapes each kubelet's cAdvisor endpoint through
-the API server's node proxy and writes pod CPU, memory and network as embedded metric format
-(EMF) to `/aws/containerinsights/<cluster>/performance`, namespace ContainerInsights.
+Follows the AWS pattern for EKS on Fargate ("Container Insights on Fargate using ADOT",
+deployment-template/eks/otel-fargate-container-insights.yaml at aws-otel-collector v0.43.3) with
+one change: Fargate has no node agent, so one collector scrapes each kubelet's cAdvisor endpoint,
+but directly (`https://<node InternalIP>:10250/metrics/cadvisor` with its service-account token,
+as metrics-server does) instead of through the API server's node proxy, so its ClusterRole needs
+`nodes/metrics`, never `nodes/proxy` (which allows exec through the kubelet). It writes pod CPU,
+memory and network as embedded metric format (EMF) to `/aws/containerinsights/<cluster>/performance`,
+namespace ContainerInsights. docs/container-insights.md lists every deviation from AWS's template.
+
+Component type names and config keys are checked against workloads/data/adot_collector.json
+(facts read from the pinned release's source).
 
 A second pipeline scrapes kube-state-metrics (restarts, autoscaler replicas) and CoreDNS
 (responses by rcode) and writes the metrics the alarms read (eks_platform/alarms.py) to the
@@ -18,10 +25,14 @@ from typing import Any
 
 import yaml
 
-from config.observability import CONTAINER_INSIGHTS_NAMESPACE, PLATFORM_METRICS_NAMESPACE, container_insights_log_group
+from config.observability import (
+    CONTAINER_INSIGHTS_NAMESPACE,
+    KUBE_STATE_METRICS_PORT,
+    PLATFORM_METRICS_NAMESPACE,
+    container_insights_log_group,
+)
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
-KUBE_STATE_METRICS_PORT = 8080
 # Prometheus label -> the dimension name the alarms use.
 DIMENSION_LABELS = {"namespace": "Namespace", "horizontalpodautoscaler": "HorizontalPodAutoscaler", "pod": "PodName"}
 # cAdvisor series of a whole pod (no container, no image label) -> Container Insights' pod metric.
@@ -66,17 +77,11 @@ def _receivers(namespace: str) -> dict[str, Any]:
         "scheme": "https",
         "tls_config": {"ca_file": f"{SERVICE_ACCOUNT_DIR}/ca.crt"},
         "bearer_token_file": f"{SERVICE_ACCOUNT_DIR}/token",
+        # The node role's target is <InternalIP>:<kubelet port> already; the kubelet authorizes
+        # the token for /metrics/cadvisor as `get nodes/metrics`.
+        "metrics_path": "/metrics/cadvisor",
         "kubernetes_sd_configs": [{"role": "node"}],
-        "relabel_configs": [
-            {"action": "labelmap", "regex": "__meta_kubernetes_node_label_(.+)"},
-            {"target_label": "__address__", "replacement": "kubernetes.default.svc:443"},
-            {
-                "source_labels": ["__meta_kubernetes_node_name"],
-                "regex": "(.+)",
-                "target_label": "__metrics_path__",
-                "replacement": "/api/v1/nodes/$$1/proxy/metrics/cadvisor",
-            },
-        ],
+        "relabel_configs": [{"action": "labelmap", "regex": "__meta_kubernetes_node_label_(.+)"}],
         "metric_relabel_configs": _relabel_to_dimensions(),
     }
     kube_state = {
@@ -138,7 +143,7 @@ def _processors() -> dict[str, Any]:
         "cumulativetodelta/pods": {"include": {"metrics": RATES, "match_type": "strict"}},
         "deltatorate/pods": {"metrics": RATES},
         # The metrics the Container Insights console shows for Fargate pods, derived as AWS's template does.
-        "experimental_metricsgeneration/pods": {
+        "metricsgeneration/pods": {
             "rules": [
                 {
                     "name": "pod_cpu_usage_total",
@@ -166,7 +171,7 @@ def _processors() -> dict[str, Any]:
                 },
             ]
         },
-        "experimental_metricsgeneration/utilization": {
+        "metricsgeneration/utilization": {
             "rules": [
                 {
                     "name": "pod_cpu_utilization_over_pod_limit",
@@ -198,6 +203,8 @@ def _exporters(cluster_name: str, region: str) -> dict[str, Any]:
             "log_group_name": container_insights_log_group(cluster_name, "performance"),
             "log_stream_name": "{PodName}",
             "eks_fargate_container_insights_enabled": True,
+            # The exporter decodes the `kubernetes` object it builds only when asked to (as AWS's template does).
+            "parse_json_encoded_attr_values": ["kubernetes"],
             "metric_declarations": [{"dimensions": pod_dimensions, "metric_name_selectors": CONSOLE_POD_METRICS}],
         },
         "awsemf/alarms": {
@@ -238,8 +245,8 @@ def collector_config(*, cluster_name: str, region: str, namespace: str) -> dict[
                         "filter/pods",
                         "cumulativetodelta/pods",
                         "deltatorate/pods",
-                        "experimental_metricsgeneration/pods",
-                        "experimental_metricsgeneration/utilization",
+                        "metricsgeneration/pods",
+                        "metricsgeneration/utilization",
                         "batch",
                     ],
                     "exporters": ["awsemf/performance"],

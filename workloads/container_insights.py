@@ -4,7 +4,9 @@ The namespace has a Fargate profile and a log group of its own (config/fargate.p
 PLATFORM_NAMESPACES), Pod Security `restricted` like the services'. kube-state-metrics comes from
 its upstream chart (prometheus-community), limited to the objects and metrics the alarms read;
 the collector from this repository's chart (charts/container-insights) on its IRSA role, which
-may write only to the two Container Insights log groups.
+may write only to the two Container Insights log groups. Every pod of the namespace gets the
+platform's Container Insights security group (eks_platform/collector_network.py) through a
+SecurityGroupPolicy, created before either release so no pod starts in the cluster group.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 from constructs import Construct
 
@@ -19,6 +22,7 @@ from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
 from workloads.platform_release import platform_release
+from workloads.pod_security_groups import security_group_policy
 from workloads.service_chart import render
 
 CHART_DIR = REPO_ROOT / "charts" / "container-insights"
@@ -83,6 +87,7 @@ class ContainerInsights(Construct):
         cluster_name: str,
         region: str,
         role_arn: str,
+        security_group_id: str,
         chart_path: str,
         namespace_labels: Mapping[str, str],
         depends_on: list | None = None,
@@ -91,7 +96,14 @@ class ContainerInsights(Construct):
         self.namespace = NamespaceV1(
             self, "namespace", metadata=NamespaceV1Metadata(name=COLLECTOR_NAMESPACE, labels=dict(namespace_labels))
         )
-        after = [self.namespace, *(depends_on or [])]
+        # A pod gets its groups when it is scheduled: the policy exists before any pod of the namespace.
+        self.security_groups = Manifest(
+            self,
+            "security_group_policy",
+            manifest=security_group_policy(name=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE, group_ids=[security_group_id]),
+            depends_on=[self.namespace],
+        )
+        after = [self.namespace, self.security_groups, *(depends_on or [])]
         self.kube_state_metrics = platform_release(
             self,
             "kube_state_metrics",

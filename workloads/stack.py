@@ -119,6 +119,7 @@ class WorkloadsStack(ReadableStack):
             cluster_name=config.cluster_name,  # the collector's configuration names the cluster's log groups
             region=config.region,
             role_arn=platform.container_insights_role_arn,
+            security_group_id=platform.container_insights_security_group_id,
             chart_path=chart_path_of(CONTAINER_INSIGHTS_CHART_DIR),
             namespace_labels=POD_SECURITY_LABELS,
             depends_on=logged,

@@ -131,7 +131,11 @@ def test_service_pods_share_no_self_referencing_group(env: Synthesized) -> None:
 def test_pods_reach_coredns_and_the_api_server_and_the_kubelet_is_reachable(env: Synthesized) -> None:
     pods = group_ref("security_groups_pods")
     egress = [r for r in rules(env, "egress").values() if r["security_group_id"] == pods]
-    ingress = list(rules(env, "ingress").values())
+    # The Container Insights collector's rules on these groups are tested in test_collector_network.py.
+    collector = group_ref("collector_network_group")
+    ingress = [
+        r for r in rules(env, "ingress").values() if collector not in {r["security_group_id"], r.get("referenced_security_group_id")}
+    ]
     assert any(r["from_port"] == 443 and r.get("cidr_ipv4") == "0.0.0.0/0" for r in egress)
     if env.config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP):
         return

@@ -253,9 +253,64 @@ def test_the_collector_and_kube_state_metrics_run_on_fargate(kube) -> None:
         assert pod.metadata.labels.get(FARGATE_COMPUTE_LABEL) == "fargate", pod.metadata.name
 
 
+def test_the_collector_namespace_runs_in_its_own_security_group(kube, outputs: dict[str, Any]) -> None:
+    """Every pod of amazon-cloudwatch carries the platform's Container Insights group (SecurityGroupPolicy), not the cluster group alone."""
+    pods = [p for p in kube.CoreV1Api().list_namespaced_pod("amazon-cloudwatch").items if p.status.phase == "Running"]
+    assert pods, "no running pod in amazon-cloudwatch"
+    for pod in pods:
+        groups = (pod.metadata.annotations or {}).get("fargate.amazonaws.com/pod-sg", "").split(",")
+        assert outputs["container_insights_security_group_id"] in groups, f"{pod.metadata.name}: {groups}"
+
+
+def collector_may(kube, verb: str, resource: str, subresource: str = "") -> bool:
+    """What `kubectl auth can-i <verb> <resource>/<subresource> --as=<the collector's service account>` answers."""
+    from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
+
+    review = kube.V1SubjectAccessReview(
+        spec=kube.V1SubjectAccessReviewSpec(
+            user=f"system:serviceaccount:{COLLECTOR_NAMESPACE}:{COLLECTOR_SERVICE_ACCOUNT}",
+            groups=["system:serviceaccounts", f"system:serviceaccounts:{COLLECTOR_NAMESPACE}", "system:authenticated"],
+            resource_attributes=kube.V1ResourceAttributes(verb=verb, resource=resource, subresource=subresource or None),
+        )
+    )
+    return bool(kube.AuthorizationV1Api().create_subject_access_review(review).status.allowed)
+
+
+def test_the_collector_reads_kubelet_metrics_but_cannot_exec_through_the_kubelet(kube) -> None:
+    """nodes/proxy reaches the kubelet's exec endpoint: the collector must not hold it (nor exec or proxy to pods)."""
+    assert collector_may(kube, "get", "nodes", "metrics") and collector_may(kube, "get", "nodes", "stats")
+    assert collector_may(kube, "list", "nodes")
+    for verb, resource, subresource in [
+        ("get", "nodes", "proxy"),
+        ("create", "nodes", "proxy"),
+        ("create", "pods", "exec"),
+        ("get", "pods", "proxy"),
+        ("get", "secrets", ""),
+    ]:
+        assert not collector_may(kube, verb, resource, subresource), f"the collector may {verb} {resource}/{subresource}"
+
+
+def test_the_collector_runs_the_pinned_release(kube) -> None:
+    """The image is pinned by tag (no digest published, workloads/data/adot_collector.json); the digest the
+    node resolved is what a digest pin would name."""
+    import json
+
+    from config.loader import REPO_ROOT
+
+    pinned = json.loads((REPO_ROOT / "workloads" / "data" / "adot_collector.json").read_text())["release"]["image"]
+    pods = kube.CoreV1Api().list_namespaced_pod("amazon-cloudwatch", label_selector="app.kubernetes.io/name=container-insights").items
+    assert pods, "no collector pod"
+    for pod in pods:
+        (status,) = pod.status.container_statuses
+        assert status.image.endswith(pinned.split("/", 1)[1]) and "sha256:" in status.image_id, (status.image, status.image_id)
+
+
 def test_container_insights_receives_pod_metrics_for_every_service(aws, kube, deployed_config: EnvironmentConfig) -> None:
-    """The collector scrapes each Fargate kubelet through the API server and writes EMF; CloudWatch
-    turns it into ContainerInsights metrics per namespace (the first ones take a few minutes)."""
+    """The collector scrapes each Fargate kubelet directly (<node IP>:10250/metrics/cadvisor, with its
+    token, through its own security group) and writes EMF; CloudWatch turns it into ContainerInsights
+    metrics per namespace (the first ones take a few minutes). Only a cluster shows that each
+    kubelet's serving certificate verifies against the cluster CA at the node's address and that
+    the security groups let the scrape through: no metrics for a namespace means one of them failed."""
     cloudwatch = aws("cloudwatch")
 
     def namespaces_with_metrics() -> set[str]:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from config.eks_versions import support_windows
+from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT, container_insights_log_group
 from tests.conftest import Synthesized
 from workloads.collector_config import ALARM_METRICS, collector_config, collector_config_text
@@ -99,6 +100,12 @@ def test_the_collector_may_only_read_the_cluster(manifests: list[dict[str, Any]]
     role = by_kind(manifests, "ClusterRole")
     verbs = {verb for rule in role["rules"] for verb in rule["verbs"]}
     assert verbs <= {"get", "list", "watch"}
+    resources = {resource for rule in role["rules"] for resource in rule["resources"]}
+    # nodes/proxy (and pods/proxy) reach the kubelet's exec and attach endpoints: never.
+    assert not {"nodes/proxy", "pods/proxy", "*"} & resources
+    assert not any("nonResourceURLs" in rule for rule in role["rules"])
+    (kubelet,) = [rule for rule in role["rules"] if "nodes/metrics" in rule["resources"]]
+    assert set(kubelet["resources"]) == {"nodes/metrics", "nodes/stats"} and kubelet["verbs"] == ["get"]
     account = by_kind(manifests, "ServiceAccount")
     assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE_ARN}
 
@@ -129,9 +136,7 @@ def test_pod_network_metrics_come_from_the_sandbox_series_and_the_console_metric
     for name in ("pod_network_rx_bytes", "pod_network_tx_bytes"):
         assert "image" not in renames[name] and "container" not in renames[name]
     assert renames["pod_cpu_usage_seconds_total"]["image"] == "^$"
-    generated = {
-        r["name"] for key, p in config["processors"].items() if key.startswith("experimental_metricsgeneration") for r in p["rules"]
-    }
+    generated = {r["name"] for key, p in config["processors"].items() if key.split("/")[0] == "metricsgeneration" for r in p["rules"]}
     (declaration,) = config["exporters"]["awsemf/performance"]["metric_declarations"]
     assert set(declaration["metric_name_selectors"]) <= generated | set(renames)
     assert "pod_cpu_utilization_over_pod_limit" in declaration["metric_name_selectors"]
@@ -141,3 +146,112 @@ def test_the_configuration_text_is_plain_yaml() -> None:
     text = collector_config_text(cluster_name="tap-dev", region="us-east-1", namespace=COLLECTOR_NAMESPACE)
     assert "&id" not in text and "*id" not in text  # no anchors or aliases
     assert yaml.safe_load(text) == collector_config(cluster_name="tap-dev", region="us-east-1", namespace=COLLECTOR_NAMESPACE)
+
+
+# --- The configuration against the pinned release's own source (workloads/data/adot_collector.json) ---
+
+UPSTREAM = json.loads((REPO_ROOT / "workloads" / "data" / "adot_collector.json").read_text())
+KINDS = ("receivers", "processors", "exporters", "extensions", "connectors")
+SIGNALS = ("metrics", "logs", "traces")
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    return yaml.safe_load(collector_config_text(cluster_name="tap-dev", region="us-east-1", namespace=COLLECTOR_NAMESPACE))
+
+
+def component_type(component_id: str) -> str:
+    """`type[/name]`: the collector looks a component up by the part before the first slash."""
+    return component_id.split("/", 1)[0]
+
+
+def test_the_upstream_record_names_the_pinned_release_and_the_image_tag_matches(manifests: list[dict[str, Any]]) -> None:
+    release = UPSTREAM["release"]
+    assert release["repository"] == "aws-observability/aws-otel-collector" and len(release["commit"]) == 40
+    (container,) = by_kind(manifests, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == release["image"]
+    assert container["image"].endswith(":" + release["tag"])
+
+
+def test_every_component_the_configuration_uses_is_registered_in_the_pinned_release(config: dict[str, Any]) -> None:
+    for kind in KINDS:
+        registered = set(UPSTREAM["components"][kind])
+        for component_id in config.get(kind, {}):
+            assert component_type(component_id) in registered, f"{kind}: {component_id!r} is not registered by {UPSTREAM['release']['tag']}"
+    for component_id in config["service"]["extensions"]:
+        assert component_type(component_id) in set(UPSTREAM["components"]["extensions"])
+
+
+def test_an_unregistered_name_is_caught() -> None:
+    """The check above fails on the name this configuration used to carry (renamed upstream in contrib)."""
+    assert "experimental_metricsgeneration" not in UPSTREAM["components"]["processors"]
+    assert "metricsgeneration" in UPSTREAM["components"]["processors"]
+
+
+def test_every_pipeline_names_only_defined_components_and_every_component_is_used(config: dict[str, Any]) -> None:
+    used: dict[str, set[str]] = {kind: set() for kind in ("receivers", "processors", "exporters")}
+    for name, pipeline in config["service"]["pipelines"].items():
+        assert component_type(name) in SIGNALS, name
+        assert set(pipeline) <= set(used) and pipeline["receivers"] and pipeline["exporters"], name
+        for kind, ids in pipeline.items():
+            assert set(ids) <= set(config[kind]), (name, kind)
+            used[kind] |= set(ids)
+    # Nothing defined and left idle: a component the collector starts must be in a pipeline.
+    for kind, ids in used.items():
+        assert set(config[kind]) == ids, f"{kind} defined but in no pipeline: {set(config[kind]) - ids}"
+    assert set(config["service"]["extensions"]) == set(config["extensions"])
+
+
+def test_the_configuration_has_the_collectors_shape(config: dict[str, Any]) -> None:
+    assert set(config) <= {*KINDS, "service"} and "service" in config
+    assert set(config["service"]) <= {"extensions", "pipelines", "telemetry"}
+    for kind in KINDS:
+        assert isinstance(config.get(kind, {}), dict)
+
+
+def unknown_keys(value: Any, accepted: Any, path: str) -> list[str]:
+    """Keys in `value` outside the accepted tree (None: a leaf, any value; dict: a struct; [dict]: a list of structs)."""
+    if accepted is None:
+        return []
+    if isinstance(accepted, list):
+        assert isinstance(value, list), path
+        return [error for index, item in enumerate(value) for error in unknown_keys(item, accepted[0], f"{path}[{index}]")]
+    assert isinstance(value, dict), path
+    return [f"{path}.{key}" for key in value if key not in accepted] + [
+        error for key, item in value.items() if key in accepted for error in unknown_keys(item, accepted[key], f"{path}.{key}")
+    ]
+
+
+def test_every_key_the_configuration_sets_is_accepted_by_the_components_config_struct(config: dict[str, Any]) -> None:
+    schemas = UPSTREAM["config_keys"]
+    for kind in KINDS:
+        for component_id, settings in config.get(kind, {}).items():
+            schema = schemas.get(f"{kind[:-1]}/{component_type(component_id)}")
+            assert schema is not None, f"no upstream record of {component_id}'s config keys"
+            assert unknown_keys(settings or {}, schema["keys"], component_id) == []
+
+
+def test_the_key_check_catches_a_key_the_struct_does_not_have() -> None:
+    schema = UPSTREAM["config_keys"]["processor/metricsgeneration"]["keys"]
+    assert unknown_keys({"rules": [{"name": "x", "scale": 2}]}, schema, "p") == ["p.rules[0].scale"]
+
+
+def test_metric_generation_rules_use_the_types_and_operations_upstream_defines(config: dict[str, Any]) -> None:
+    upstream = UPSTREAM["config_keys"]["processor/metricsgeneration"]
+    for component_id, settings in config["processors"].items():
+        if component_type(component_id) == "metricsgeneration":
+            for rule in settings["rules"]:
+                assert rule["type"] in upstream["rule_types"] and rule["operation"] in upstream["operations"], rule
+                assert rule["name"] not in (rule["metric1"], rule.get("metric2")), rule
+
+
+def test_the_collector_scrapes_each_kubelet_directly_not_through_the_api_servers_node_proxy(config: dict[str, Any]) -> None:
+    (kubelet,) = config["receivers"]["prometheus/kubelet"]["config"]["scrape_configs"]
+    assert kubelet["kubernetes_sd_configs"] == [{"role": "node"}]
+    assert kubelet["scheme"] == "https" and kubelet["metrics_path"] == "/metrics/cadvisor"
+    assert kubelet["tls_config"]["ca_file"].endswith("/ca.crt") and "insecure_skip_verify" not in kubelet["tls_config"]
+    assert kubelet["bearer_token_file"].endswith("/token")
+    # The node role's own address is <InternalIP>:<kubelet port>: nothing may rewrite it or the path.
+    targets = {rule.get("target_label") for rule in kubelet.get("relabel_configs", [])}
+    assert not {"__address__", "__metrics_path__", "__scheme__"} & targets
+    assert "/proxy/" not in yaml.safe_dump(config)

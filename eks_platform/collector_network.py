@@ -1,0 +1,99 @@
+"""The Container Insights namespace's own security group: what the collector may reach, and who admits it.
+
+Without a SecurityGroupPolicy the collector's namespace runs in the cluster security group, which
+admits itself on every port: the collector (and anything else started in `amazon-cloudwatch`)
+could reach every pod that carries that group. The workloads stack attaches this group instead
+(workloads/container_insights.py), and it opens only what the collector and kube-state-metrics
+need (docs/container-insights.md, "Network"):
+
+- the kubelet (10250) of every Fargate node: service pods carry the shared `pods` group,
+  kube-system pods the cluster group, this namespace's own pods this group;
+- kube-state-metrics (8080, in this namespace, so in this group) and CoreDNS's metrics (9153,
+  cluster group); DNS to CoreDNS and HTTPS to the API server (both cluster group);
+- HTTPS to the VPC endpoints' group (CloudWatch Logs for awsemf, STS for IRSA, ECR).
+
+No rule names an internet address. The groups on the other side admit this one on the same
+ports; those rules live here, so the modules that own those groups only wire this one in.
+The kubelet of this namespace's pods admits the cluster group (API server: logs, exec for
+operators; metrics-server) and this group (the collector scraping its own node).
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
+from constructs import Construct
+
+from app_support.checkov_skips import skip_checks
+from config.observability import COREDNS_METRICS_PORT, KUBE_STATE_METRICS_PORT, KUBELET_PORT
+
+DNS_PORT = 53
+HTTPS = 443
+ATTACHED_BY_POLICY = "attached outside this stack: to the amazon-cloudwatch namespace's pods by the workloads stack's SecurityGroupPolicy"
+
+
+class CollectorNetwork(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster_name: str,
+        vpc_id: str,
+        cluster_security_group_id: str | None,
+        pods_security_group_id: str,
+        vpc_endpoints_security_group_id: str,
+    ) -> None:
+        """`cluster_security_group_id` is None where the cluster has none (the emulator): its rules are left out."""
+        super().__init__(scope, id_)
+        name = f"{cluster_name}-container-insights"
+        self.group = SecurityGroup(
+            self,
+            "group",
+            name=name,
+            description="Container Insights collector and kube-state-metrics: kubelets, metrics ports, DNS, API server, AWS APIs",
+            vpc_id=vpc_id,
+            tags={"Name": name},
+        )
+        skip_checks(self.group, {"CKV2_AWS_5": ATTACHED_BY_POLICY})
+        own = self.group.id
+
+        # This namespace's own pods: the collector scrapes kube-state-metrics and its own nodes' kubelets.
+        self._both("self_kubelet", own, own, KUBELET_PORT, "kubelet of amazon-cloudwatch pods")
+        self._both("self_kube_state_metrics", own, own, KUBE_STATE_METRICS_PORT, "kube-state-metrics")
+        # Every service pod's kubelet, through the group all service pods share.
+        self._both("pods_kubelet", own, pods_security_group_id, KUBELET_PORT, "kubelet of service pods")
+        self._egress("vpc_endpoints_https", own, vpc_endpoints_security_group_id, HTTPS, "CloudWatch Logs, STS, ECR (VPC endpoints)")
+
+        if cluster_security_group_id is not None:
+            cluster = cluster_security_group_id
+            self._both("cluster_kubelet", own, cluster, KUBELET_PORT, "kubelet of kube-system pods (cluster group)")
+            self._both("cluster_coredns_metrics", own, cluster, COREDNS_METRICS_PORT, "CoreDNS metrics")
+            self._both("cluster_https", own, cluster, HTTPS, "API server")
+            for protocol in ("udp", "tcp"):
+                self._both(f"cluster_dns_{protocol}", own, cluster, DNS_PORT, f"DNS ({protocol}) to CoreDNS", protocol)
+            # The API server (logs, exec for operators) and metrics-server reach this namespace's kubelets.
+            self._rule("ingress", "kubelet_from_cluster", own, cluster, KUBELET_PORT, "kubelet from the API server and metrics-server")
+
+    def _both(self, key: str, source: str, target: str, port: int, what: str, protocol: str = "tcp") -> None:
+        """Egress from `source` to `target` and the matching ingress on `target`: a security group checks both ends."""
+        self._egress(key, source, target, port, what, protocol)
+        self._rule("ingress", f"{key}_from_collector", target, source, port, f"Container Insights collector to {what}", protocol)
+
+    def _egress(self, key: str, source: str, target: str, port: int, what: str, protocol: str = "tcp") -> None:
+        self._rule("egress", f"to_{key}", source, target, port, what, protocol)
+
+    def _rule(self, kind: str, logical_id: str, group: str, peer: str, port: int, description: str, protocol: str = "tcp") -> None:
+        # aws_security_group_rule, as in service_security_groups.py (moto re-reads the newer rule
+        # resources without the description of a group-referencing rule: a diff on every plan).
+        SecurityGroupRule(
+            self,
+            logical_id,
+            type=kind,
+            security_group_id=group,
+            source_security_group_id=peer,
+            description=description,
+            protocol=protocol,
+            from_port=port,
+            to_port=port,
+        )

@@ -1,0 +1,128 @@
+"""The Container Insights namespace's own security group, as synthesized: each rule, and nothing to the internet."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import yaml
+
+from config.model import EmulatorFeature
+from tests.conftest import Synthesized
+
+COLLECTOR = "${aws_security_group.collector_network_group.id}"
+PODS = "${aws_security_group.security_groups_pods.id}"
+ENDPOINTS = "${aws_security_group.vpc_endpoints_security_group.id}"
+CLUSTER = "${aws_eks_cluster.eks_cluster.vpc_config[0].cluster_security_group_id}"
+# Ports as their owners publish them: the kubelet's (Kubernetes), CoreDNS's metrics port (the EKS
+# CoreDNS add-on's kube-dns Service, port `metrics`), kube-state-metrics' Service port (set in its
+# values), DNS and HTTPS.
+KUBELET, COREDNS_METRICS, KUBE_STATE_METRICS, DNS, HTTPS = 10250, 9153, 8080, 53, 443
+
+
+def rules(env: Synthesized) -> set[tuple[str, str, str, int, str]]:
+    """(type, group, peer group, port, protocol) of every rule created for the collector."""
+    found = set()
+    for logical_id, rule in env.resources("platform", "aws_security_group_rule").items():
+        if logical_id.startswith("collector_network_"):
+            assert rule["from_port"] == rule["to_port"], logical_id
+            assert "cidr_blocks" not in rule and "ipv6_cidr_blocks" not in rule, logical_id
+            found.add((rule["type"], rule["security_group_id"], rule["source_security_group_id"], rule["from_port"], rule["protocol"]))
+    return found
+
+
+def has_cluster_group(env: Synthesized) -> bool:
+    return not env.config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP)
+
+
+# What EC2 accepts in a rule's description (the AWS provider checks the same pattern before any API call).
+DESCRIPTION = re.compile(r"[0-9A-Za-z_ .:/()#,@\[\]+=&;{}!$*-]{0,255}")
+
+
+def test_every_rule_description_is_one_ec2_accepts(env: Synthesized) -> None:
+    for logical_id, rule in env.resources("platform", "aws_security_group_rule").items():
+        if logical_id.startswith("collector_network_"):
+            assert DESCRIPTION.fullmatch(rule["description"]), (logical_id, rule["description"])
+    group = env.resources("platform", "aws_security_group")["collector_network_group"]
+    assert DESCRIPTION.fullmatch(group["description"])
+
+
+def test_the_group_belongs_to_the_vpc_and_has_no_inline_rules(env: Synthesized) -> None:
+    group = env.resources("platform", "aws_security_group")["collector_network_group"]
+    assert group["name"] == f"{env.config.cluster_name}-container-insights"
+    assert group["vpc_id"] == "${aws_vpc.network_vpc.id}"
+    # No inline egress: Terraform then removes AWS's default allow-all egress rule.
+    assert "egress" not in group and "ingress" not in group
+
+
+def test_egress_goes_only_to_named_groups_on_the_ports_it_scrapes(env: Synthesized) -> None:
+    egress = {(peer, port, protocol) for kind, group, peer, port, protocol in rules(env) if kind == "egress" and group == COLLECTOR}
+    expected = {
+        (COLLECTOR, KUBELET, "tcp"),  # kubelets of this namespace's pods
+        (COLLECTOR, KUBE_STATE_METRICS, "tcp"),
+        (PODS, KUBELET, "tcp"),  # kubelets of every service pod
+        (ENDPOINTS, HTTPS, "tcp"),  # CloudWatch Logs, STS
+    }
+    if has_cluster_group(env):
+        expected |= {
+            (CLUSTER, KUBELET, "tcp"),  # kube-system pods run in the cluster group
+            (CLUSTER, COREDNS_METRICS, "tcp"),
+            (CLUSTER, HTTPS, "tcp"),  # API server
+            (CLUSTER, DNS, "udp"),
+            (CLUSTER, DNS, "tcp"),
+        }
+    assert egress == expected
+
+
+def test_every_egress_is_admitted_on_the_other_side(env: Synthesized) -> None:
+    found = rules(env)
+    for kind, group, peer, port, protocol in found:
+        if kind == "egress" and peer != ENDPOINTS:
+            assert ("ingress", peer, group, port, protocol) in found, (peer, port)
+    # The endpoints' group admits the whole VPC on 443 (eks_platform/vpc_endpoints.py), the collector included.
+    endpoint_ingress = env.resources("platform", "aws_vpc_security_group_ingress_rule")["vpc_endpoints_https_from_vpc"]
+    assert endpoint_ingress["security_group_id"] == ENDPOINTS and endpoint_ingress["from_port"] == HTTPS
+    assert endpoint_ingress["cidr_ipv4"] == env.config.vpc.cidr
+
+
+def test_the_pods_and_cluster_groups_admit_the_collector_on_the_kubelet_port(env: Synthesized) -> None:
+    found = rules(env)
+    assert ("ingress", PODS, COLLECTOR, KUBELET, "tcp") in found
+    if has_cluster_group(env):
+        assert ("ingress", CLUSTER, COLLECTOR, KUBELET, "tcp") in found
+        # The API server (logs) and metrics-server reach this namespace's kubelets.
+        assert ("ingress", COLLECTOR, CLUSTER, KUBELET, "tcp") in found
+    ingress_on_collector = {(peer, port) for kind, group, peer, port, _ in found if kind == "ingress" and group == COLLECTOR}
+    assert ingress_on_collector <= {(COLLECTOR, KUBELET), (COLLECTOR, KUBE_STATE_METRICS), (CLUSTER, KUBELET)}
+
+
+def test_no_rule_for_the_collector_names_an_address_range(env: Synthesized) -> None:
+    for logical_id, rule in env.resources("platform", "aws_security_group_rule").items():
+        if COLLECTOR in (rule["security_group_id"], rule.get("source_security_group_id")):
+            assert logical_id.startswith("collector_network_"), logical_id
+            assert not rule.get("cidr_blocks") and not rule.get("ipv6_cidr_blocks") and not rule.get("prefix_list_ids"), logical_id
+
+
+def test_the_namespace_gets_the_group_before_any_pod_starts(env: Synthesized) -> None:
+    policy = env.resources("workloads", "kubernetes_manifest")["container_insights_security_group_policy"]
+    manifest = policy["manifest"]
+    assert manifest["apiVersion"] == "vpcresources.k8s.aws/v1beta1" and manifest["kind"] == "SecurityGroupPolicy"
+    assert manifest["metadata"]["namespace"] == "amazon-cloudwatch"
+    assert manifest["spec"] == {
+        "podSelector": {},
+        "securityGroups": {"groupIds": ["${data.terraform_remote_state.platform.outputs.container_insights_security_group_id}"]},
+    }
+    assert env.platform["output"]["container_insights_security_group_id"]["value"] == COLLECTOR
+    releases = env.resources("workloads", "helm_release")
+    for name in ("container_insights_collector", "container_insights_kube_state_metrics"):
+        assert "kubernetes_manifest.container_insights_security_group_policy" in releases[name]["depends_on"], name
+
+
+def test_the_collector_scrapes_on_the_ports_the_group_opens(env: Synthesized) -> None:
+    values = json.loads(env.resources("workloads", "helm_release")["container_insights_collector"]["values"][0])
+    config = yaml.safe_load(values["config"])
+    (kube_state, _coredns) = config["receivers"]["prometheus/cluster"]["config"]["scrape_configs"]
+    (target,) = kube_state["static_configs"][0]["targets"]
+    assert target.endswith(f":{KUBE_STATE_METRICS}")
+    kube_state_values = json.loads(env.resources("workloads", "helm_release")["container_insights_kube_state_metrics"]["values"][0])
+    assert kube_state_values["service"]["port"] == KUBE_STATE_METRICS
