@@ -95,6 +95,12 @@ clean:
 preflight: requirements .venv/.synced
 	@$(VENV)/python -m scripts.preflight $(ENV)
 
+# The pinned third-party charts into charts/vendor/ (not committed), each checked against charts/third_party.lock.json.
+.PHONY: vendor-charts
+vendor-charts: NEEDS = python
+vendor-charts: requirements .venv/.synced ## download the pinned third-party charts into charts/vendor/ and verify their digests (FROM=DIR: take them from extracted charts)
+	@$(VENV)/python -m scripts.vendor_charts $(if $(FROM),--from $(FROM))
+
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced
 	@$(VENV)/python -m pytest tests/integration/test_cluster.py -v

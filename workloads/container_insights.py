@@ -2,7 +2,7 @@
 
 The namespace has a Fargate profile and a log group of its own (config/fargate.py,
 PLATFORM_NAMESPACES), Pod Security `restricted` like the services'. kube-state-metrics comes from
-its upstream chart (prometheus-community), limited to the objects and metrics the alarms read;
+its upstream chart (prometheus-community; vendored, see charts/third_party.lock.json), limited to the objects and metrics the alarms read;
 the collector from this repository's chart (charts/container-insights) on its IRSA role, which
 may write only to the two Container Insights log groups.
 """
@@ -20,12 +20,11 @@ from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
 from workloads.platform_release import platform_release
 from workloads.service_chart import render
+from workloads.third_party_charts import pin
 
 CHART_DIR = REPO_ROOT / "charts" / "container-insights"
 COLLECTOR_RELEASE = "container-insights"
-KUBE_STATE_METRICS_REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 KUBE_STATE_METRICS_CHART = "kube-state-metrics"
-KUBE_STATE_METRICS_VERSION = "5.27.0"  # kube-state-metrics 2.14.0
 # Only what the alarms read: fewer series to scrape and to pay for.
 KUBE_STATE_METRICS_ALLOWLIST = [
     "kube_pod_container_status_restarts_total",
@@ -35,7 +34,12 @@ KUBE_STATE_METRICS_ALLOWLIST = [
 
 
 def kube_state_metrics_values() -> dict[str, Any]:
+    """Only the collectors and metrics the alarms read, restricted pods, the pinned image by tag and digest
+    (the chart renders `registry/repository:tag@sha`: templates/_helpers.tpl, kube-state-metrics.image)."""
+    image = pin(KUBE_STATE_METRICS_CHART)["image"]
+    registry, _, repository = image["repository"].partition("/")
     return {
+        "image": {"registry": registry, "repository": repository, "tag": image["tag"], "sha": image.get("digest") or ""},
         "collectors": ["pods", "horizontalpodautoscalers"],
         "metricAllowlist": KUBE_STATE_METRICS_ALLOWLIST,
         "service": {"port": KUBE_STATE_METRICS_PORT},
@@ -84,6 +88,7 @@ class ContainerInsights(Construct):
         region: str,
         role_arn: str,
         chart_path: str,
+        kube_state_metrics_chart_path: str,
         namespace_labels: Mapping[str, str],
         depends_on: list | None = None,
     ) -> None:
@@ -97,9 +102,8 @@ class ContainerInsights(Construct):
             "kube_state_metrics",
             name=KUBE_STATE_METRICS_CHART,
             namespace=COLLECTOR_NAMESPACE,
-            repository=KUBE_STATE_METRICS_REPOSITORY,
-            chart=KUBE_STATE_METRICS_CHART,
-            version=KUBE_STATE_METRICS_VERSION,
+            chart=kube_state_metrics_chart_path,
+            version=pin(KUBE_STATE_METRICS_CHART)["version"],
             values=kube_state_metrics_values(),
             depends_on=after,
         )

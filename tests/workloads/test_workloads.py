@@ -126,11 +126,8 @@ def test_logging_config_map_stays_under_the_aws_limit_at_100_services(configs) -
 
 def test_alb_controller_is_pinned_configured_for_fargate_and_uses_the_irsa_account(env: Synthesized) -> None:
     release = controller_release(env)
-    assert (release["repository"], release["chart"], release["namespace"]) == (
-        "https://aws.github.io/eks-charts",
-        "aws-load-balancer-controller",
-        "kube-system",
-    )
+    assert "repository" not in release  # the vendored copy of the pinned chart, never a download at apply
+    assert (release["chart"], release["namespace"]) == ("../../../charts/vendor/aws-load-balancer-controller", "kube-system")
     assert release["version"] == pinned()["chart_version"]
     values = json.loads(release["values"][0])
     assert values["serviceAccount"] == {"create": False, "name": "aws-load-balancer-controller"}
