@@ -207,3 +207,54 @@ def test_any_edit_to_the_chart_changes_the_digest(tmp_path) -> None:
     edited = chart_digest(chart)
     (chart / "templates" / "extra.yaml").write_text("")
     assert len({before, edited, chart_digest(chart)}) == 3
+
+
+CONTROLLER = "helm_release.alb_controller_release"
+
+
+def created_kinds(kind: str, block: dict, env: Synthesized, rendered) -> set[str]:
+    """What a workloads resource creates in the cluster: a third-party chart's template kinds (upstream facts
+    in charts/third_party.lock.json), our charts' rendered kinds, or the resource's own kind."""
+    import yaml
+
+    from tests.charts.third_party import VENDORED_PREFIX
+    from workloads.container_insights import render_collector
+    from workloads.third_party_charts import lock
+
+    if kind == "kubernetes_manifest":
+        return {block["manifest"]["kind"]}
+    if kind != "helm_release":
+        return {"".join(part.title() for part in kind.removeprefix("kubernetes_").removesuffix("_v1").split("_"))}
+    chart = block["chart"]
+    if chart.startswith(VENDORED_PREFIX):
+        return set(lock()[chart.removeprefix(VENDORED_PREFIX)]["upstream_template_kinds"])
+    if chart == "../../../charts/service":
+        return {m["kind"] for m in rendered[(env.config.name, block["name"])]}
+    if chart == "../../../charts/container-insights":
+        role = "arn:aws:iam::111122223333:role/example"
+        files = render_collector(cluster_name=env.config.cluster_name, region=env.config.region, role_arn=role)
+        return {d["kind"] for text in files.values() for d in yaml.safe_load_all(text) if d}
+    raise AssertionError(f"a release of an unknown chart {chart}: say what it creates")
+
+
+def test_whatever_creates_a_service_or_ingress_waits_for_the_controller(env: Synthesized, rendered) -> None:
+    """The controller's mutating webhook on Service create has failurePolicy Fail (kubernetes-sigs/aws-load-balancer-controller#4140,
+    aws/eks-charts#1058): a Service created before its pods are ready is refused. Destroy runs the same edges backwards."""
+    blocks = {f"{kind}.{name}": (kind, block) for kind, group in env.workloads["resource"].items() for name, block in group.items()}
+
+    def upstream(address: str, seen: set[str]) -> set[str]:
+        for dependency in blocks.get(address, ("", {}))[1].get("depends_on", []):
+            if dependency not in seen:
+                seen.add(dependency)
+                upstream(dependency, seen)
+        return seen
+
+    creating = [
+        a
+        for a, (kind, block) in blocks.items()
+        if kind.startswith(("helm_release", "kubernetes_")) and created_kinds(kind, block, env, rendered) & {"Service", "Ingress"}
+    ]
+    assert {"helm_release.metrics_server_release", "helm_release.container_insights_kube_state_metrics"} <= set(creating)
+    for address in creating:
+        if address != CONTROLLER:
+            assert CONTROLLER in upstream(address, set()), f"{address} creates a Service or Ingress but does not wait for the controller"
