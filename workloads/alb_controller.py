@@ -13,6 +13,7 @@ from typing import Any
 from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1, ServiceAccountV1Metadata
 from constructs import Construct
 
+from app_support.checkov_skips import skip_annotations
 from eks_platform.alb_controller_policy import pinned
 from workloads.platform_release import platform_release
 from workloads.third_party_charts import pin
@@ -22,9 +23,12 @@ NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 
 # Pod Security "restricted" for the controller's pods (the chart's defaults are close but not all of it).
+# A high UID (checkov CKV_K8S_40: none of the host's users); the controller writes nothing to disk.
 RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
 RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
     "runAsNonRoot": True,
+    "runAsUser": 65534,
+    "runAsGroup": 65534,
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
@@ -58,7 +62,11 @@ def controller_values(*, region: str, default_tags: Mapping[str, str] | None = N
     `defaultTags` puts the platform's tags on every load balancer, target group and
     security group the controller creates."""
     return {
-        "image": controller_image(),
+        # Fargate pulls into each new micro-VM anyway; Always re-resolves the tag (no digest is published).
+        "image": {**controller_image(), "pullPolicy": "Always"},
+        "deploymentAnnotations": skip_annotations(CHART_NAME),
+        # Fargate sizes the pod from its requests (0.25 vCPU and 0.5 GB at least); a memory limit bounds a leak.
+        "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "512Mi"}},
         "region": region,
         "defaultTags": dict(default_tags or {}),
         "replicaCount": 2,

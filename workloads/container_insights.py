@@ -15,6 +15,7 @@ from typing import Any
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 from constructs import Construct
 
+from app_support.checkov_skips import skip_annotations
 from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
@@ -40,6 +41,7 @@ def kube_state_metrics_values() -> dict[str, Any]:
     registry, _, repository = image["repository"].partition("/")
     return {
         "image": {"registry": registry, "repository": repository, "tag": image["tag"], "sha": image.get("digest") or ""},
+        "annotations": skip_annotations(KUBE_STATE_METRICS_CHART),  # the Deployment's (templates/deployment.yaml)
         "collectors": ["pods", "horizontalpodautoscalers"],
         "metricAllowlist": KUBE_STATE_METRICS_ALLOWLIST,
         "service": {"port": KUBE_STATE_METRICS_PORT},

@@ -12,6 +12,7 @@ from typing import Any
 
 from constructs import Construct
 
+from app_support.checkov_skips import skip_annotations
 from workloads.platform_release import platform_release
 from workloads.third_party_charts import pin
 
@@ -20,10 +21,12 @@ NAMESPACE = "kube-system"
 CONTAINER_PORT = 10251
 KUBELET_PORT = 10250
 
-RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 1000, "fsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+# A high UID (checkov CKV_K8S_40: none of the host's users) instead of the chart's 1000; the
+# server writes only its self-signed certificate, to the chart's emptyDir at /tmp (fsGroup).
+RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 65534, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
 RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
     "runAsNonRoot": True,
-    "runAsUser": 1000,
+    "runAsUser": 65534,
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
@@ -41,6 +44,7 @@ def metrics_server_values() -> dict[str, Any]:
     """Two replicas spread over zones, a disruption budget, restricted pods, the Fargate port, the pinned image."""
     return {
         "image": {"repository": pin(CHART_NAME)["image"]["repository"], "tag": image_tag()},
+        "deploymentAnnotations": skip_annotations(CHART_NAME),
         "replicas": 2,
         "containerPort": CONTAINER_PORT,
         "podSecurityContext": RESTRICTED_POD_SECURITY_CONTEXT,

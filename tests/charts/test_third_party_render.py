@@ -15,10 +15,10 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from tests.charts.third_party import chart_of, custom_resource_schemas, render_release, third_party_releases, vendored
 from tests.conftest import Synthesized
 from tests.eks_platform.test_version_matrix import VERSIONS, schemas_read_once  # noqa: F401 (the fixture, shared)
 from workloads.third_party_charts import missing_or_wrong
+from workloads.third_party_render import chart_of, custom_resource_schemas, render_release, third_party_releases, vendored
 
 pytestmark = pytest.mark.skipif(not vendored(), reason="third-party charts not vendored: run `make vendor-charts`")
 

@@ -217,9 +217,9 @@ def created_kinds(kind: str, block: dict, env: Synthesized, rendered) -> set[str
     in charts/third_party.lock.json), our charts' rendered kinds, or the resource's own kind."""
     import yaml
 
-    from tests.charts.third_party import VENDORED_PREFIX
     from workloads.container_insights import render_collector
     from workloads.third_party_charts import lock
+    from workloads.third_party_render import VENDORED_PREFIX
 
     if kind == "kubernetes_manifest":
         return {block["manifest"]["kind"]}

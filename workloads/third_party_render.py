@@ -1,4 +1,4 @@
-"""The third-party releases as the workloads stack installs them, rendered offline from charts/vendor/.
+"""The third-party releases as the workloads stack installs them, rendered offline from charts/vendor/ (tests, policy gate).
 
 The values are exactly those of the synthesized helm_release (its values documents, then its `set`
 entries); an apply-time reference (`${data.terraform_remote_state...}`) is replaced by a stand-in of
