@@ -13,6 +13,7 @@ of the tree); the releases install from it, and the render tests use it when it 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import shutil
@@ -49,6 +50,9 @@ def download(name: str, expected: dict[str, Any], target: Path) -> None:
             archive = response.read()
     except OSError as error:
         raise Refused(f"{name}: cannot download from {expected['helm_repository']} ({error})") from None
+    listed = entries[0].get("digest")  # the repository index's SHA-256 of the archive
+    if listed and hashlib.sha256(archive).hexdigest() != listed:
+        raise Refused(f"{name}: refused: {url} does not match the digest its repository index lists")
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
         members = [m for m in tar.getmembers() if m.name.split("/")[0] == expected["chart"]]
         tar.extractall(target / "archive", members=members, filter="data")
