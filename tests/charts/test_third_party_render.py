@@ -174,3 +174,47 @@ def test_no_third_party_role_reads_secrets_cluster_wide_except_the_controllers_o
             continue
         for rule in rules(manifests, "ClusterRole") + rules(manifests, "Role"):
             assert "secrets" not in rule.get("resources", []) and "*" not in rule.get("resources", []), (env, chart, rule)
+
+
+def only(manifests: list[dict], kind: str) -> dict:
+    (found,) = [m for m in manifests if m["kind"] == kind]
+    return found
+
+
+def test_metrics_server_listens_off_the_kubelet_port_as_the_chart_renders_it(third_party: Rendered) -> None:
+    """The README's claim, in the manifests: two replicas serving on 10251 (Fargate's kubelet holds 10250)."""
+    for (env, chart), manifests in third_party.items():
+        if chart != "metrics-server":
+            continue
+        deployment = only(manifests, "Deployment")
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert deployment["spec"]["replicas"] == 2, env
+        assert [p["containerPort"] for p in container["ports"]] == [10251] and "--secure-port=10251" in container["args"], env
+        assert only(manifests, "APIService")["spec"]["service"]["name"] == only(manifests, "Service")["metadata"]["name"]
+
+
+def test_kube_state_metrics_serves_where_the_collector_scrapes(third_party: Rendered) -> None:
+    from workloads.collector_config import KUBE_STATE_METRICS_PORT
+
+    for (env, chart), manifests in third_party.items():
+        if chart != "kube-state-metrics":
+            continue
+        service = only(manifests, "Service")
+        assert service["metadata"]["name"] == "kube-state-metrics", env  # the collector's target: kube-state-metrics.<namespace>.svc
+        (port,) = service["spec"]["ports"]
+        (container,) = only(manifests, "Deployment")["spec"]["template"]["spec"]["containers"]
+        assert port["port"] == KUBE_STATE_METRICS_PORT and f"--port={KUBE_STATE_METRICS_PORT}" in container["args"], env
+        assert "--resources=pods,horizontalpodautoscalers" in container["args"], env
+
+
+def test_the_controller_is_told_its_cluster_vpc_and_region(third_party: Rendered, synthesized: dict[str, Synthesized]) -> None:
+    """Fargate pods have no instance metadata: the rendered arguments carry all three (stand-ins for the apply-time ones)."""
+    for (env, chart), manifests in third_party.items():
+        if chart != "aws-load-balancer-controller":
+            continue
+        (container,) = only(manifests, "Deployment")["spec"]["template"]["spec"]["containers"]
+        config = synthesized[env].config
+        assert {f"--cluster-name={config.cluster_name}", "--aws-vpc-id=vpc-0123456789abcdef0", f"--aws-region={config.region}"} <= set(
+            container["args"]
+        )
+        assert container["resources"]["limits"]["memory"] == container["resources"]["requests"]["memory"], env
