@@ -159,3 +159,13 @@ def test_the_command_refuses_in_one_line_with_status_2(tmp_path: Path, capsys: p
     assert main(["--from", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: aws-load-balancer-controller: refused:") and err.count("\n") == 1
+
+
+def test_the_synth_warns_in_one_line_when_a_chart_is_not_vendored(tmp_path: Path) -> None:
+    """`terraform plan` loads each chart from charts/vendor/; the synth says so before the Helm provider fails."""
+    from workloads.third_party_charts import vendoring_warning
+
+    message = vendoring_warning(tmp_path / "vendor")
+    assert message is not None and "\n" not in message
+    assert message.endswith("run `make vendor-charts` before planning the workloads stack")
+    assert "(aws-load-balancer-controller, kube-state-metrics, metrics-server)" in message
