@@ -98,6 +98,11 @@ preflight: requirements .venv/.synced
 # The reviewed add-on versions (config/eks_addons.yaml) against what EKS offers in the account (needs credentials).
 addon-versions: requirements .venv/.synced ## compare config/eks_addons.yaml with the add-on versions EKS offers (ENV=..., real account)
 	@$(VENV)/python -m scripts.addon_versions $(ENV)
+# The pinned third-party charts into charts/vendor/ (not committed), each checked against charts/third_party.lock.json.
+.PHONY: vendor-charts
+vendor-charts: NEEDS = python
+vendor-charts: requirements .venv/.synced ## download the pinned third-party charts into charts/vendor/ and verify their digests (FROM=DIR: take them from extracted charts)
+	@$(VENV)/python -m scripts.vendor_charts $(if $(FROM),--from $(FROM))
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced

@@ -33,6 +33,7 @@ from config.eks_versions import creation_error, support_warning
 from config.examples import elastic_ip_warnings, example_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
+from workloads.third_party_charts import vendoring_warning
 
 DEFAULT_ENVIRONMENT = "dev"
 # The cdktf CLI tells the app where to write through CDKTF_OUTDIR; plain `python tap.py` uses cdktf.out/.
@@ -77,7 +78,9 @@ def main(argv: list[str]) -> int:
             raise ConfigError(refused)
         warning = support_warning(config.kubernetes_version, dt.date.today())
         # What the deployer must still replace before a real apply.
-        for line in [*([warning] if warning else []), *example_warnings(config)]:
+        # The workloads stack installs the third-party charts from charts/vendor/; `terraform plan` reads them there.
+        unvendored = vendoring_warning() if config.emulator is None else None
+        for line in [*([warning] if warning else []), *example_warnings(config), *([unvendored] if unvendored else [])]:
             console.warning(line)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:

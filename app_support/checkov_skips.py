@@ -37,3 +37,32 @@ def skips_in(block: Mapping[str, object]) -> dict[str, str]:
     """The suppressions written in a synthesized block: check id -> reason."""
     comment = (block.get(COMMENT_KEY) or {}).get(FIELD)
     return {check_id: reason.strip() for check_id, reason in DIRECTIVE.findall(comment)} if isinstance(comment, str) else {}
+
+
+_NO_CPU_LIMIT = "No CPU limit on purpose; Fargate sizes the pod from requests and a CPU limit only adds throttling"
+_NO_NETWORK_POLICY = "Fargate pods cannot enforce NetworkPolicy (no network policy agent on Fargate) (README, Security)"
+# The third-party charts' Deployments, by chart: what checkov flags that we keep, and why. The workloads stack
+# sets these as the Deployment's `checkov.io/skipN` annotations through each chart's own annotations value.
+THIRD_PARTY_SKIPS: dict[str, dict[str, str]] = {
+    "aws-load-balancer-controller": {
+        "CKV_K8S_11": _NO_CPU_LIMIT,
+        "CKV_K8S_38": "The controller watches Ingresses, Services and endpoints through the API server with its token",
+        "CKV_K8S_43": "Pinned by release tag; upstream publishes no digest for the image (docs/upstream.md)",
+        "CKV2_K8S_6": _NO_NETWORK_POLICY,
+    },
+    "metrics-server": {
+        "CKV_K8S_11": _NO_CPU_LIMIT,
+        "CKV_K8S_38": "metrics-server serves the metrics API and reads nodes and pods through the API server with its token",
+        "CKV2_K8S_6": _NO_NETWORK_POLICY,
+    },
+    "kube-state-metrics": {
+        "CKV_K8S_11": _NO_CPU_LIMIT,
+        "CKV_K8S_38": "kube-state-metrics lists and watches pods and HPAs through the API server with its token",
+        "CKV2_K8S_6": _NO_NETWORK_POLICY,
+    },
+}
+
+
+def skip_annotations(chart: str) -> dict[str, str]:
+    """checkov's own Kubernetes suppression annotations for a third-party chart's Deployment."""
+    return {f"checkov.io/skip{n}": f"{check_id}={reason}" for n, (check_id, reason) in enumerate(THIRD_PARTY_SKIPS[chart].items(), start=1)}

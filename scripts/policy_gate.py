@@ -1,4 +1,8 @@
-"""`make policy`: checkov, offline, on every environment's stacks and every rendered service release and the Container Insights collector.
+"""`make policy`: checkov, offline, on every environment's stacks and every rendered release.
+
+The releases: every service, the Container Insights collector, and the third-party charts as
+vendored in charts/vendor/ (rendered with the stack's own values; not scanned, and said so, when
+they are not vendored).
 
 One checkov run scans a staging directory holding each environment's synthesized
 `cdk.tf.json` files (framework terraform_json) and each service's manifests as the Helm
@@ -157,6 +161,22 @@ def rendered_manifests(environments: Iterable[str]) -> dict[str, str]:
     return manifests
 
 
+def third_party_manifests(synthesized: Mapping[str, tuple[Any, dict[str, Any]]]) -> dict[str, str]:
+    """Each environment's third-party releases (environment -> (config, workloads JSON)), rendered from charts/vendor/
+    with the stack's values; empty when the charts are not vendored (`make vendor-charts`)."""
+    import yaml
+
+    from workloads.third_party_render import chart_of, render_release, third_party_releases, vendored
+
+    if not vendored():
+        return {}
+    manifests = {}
+    for environment, (config, workloads) in synthesized.items():
+        for release in third_party_releases(workloads).values():
+            manifests[f"{environment}/{chart_of(release)}.yaml"] = yaml.safe_dump_all(render_release(release, config))
+    return manifests
+
+
 def main() -> int:
     from config.loader import environment_names
 
@@ -167,7 +187,16 @@ def main() -> int:
             print(synth.stderr, file=sys.stderr)
             return synth.returncode
     stacks = sorted((REPO_ROOT / "cdktf.out" / "stacks").glob("tap-*"))
-    results = gate(stacks, rendered_manifests(environments))
+    from config.loader import load_environment
+
+    synthesized = {
+        env: (load_environment(env), json.loads((REPO_ROOT / "cdktf.out" / "stacks" / f"tap-workloads-{env}" / "cdk.tf.json").read_text()))
+        for env in environments
+    }
+    third_party = third_party_manifests(synthesized)
+    if not third_party:
+        print("third-party charts not vendored: their releases are not scanned (run `make vendor-charts`)", file=sys.stderr)
+    results = gate(stacks, {**rendered_manifests(environments), **third_party})
     print(f"checkov on {len(stacks)} stacks and {len(environments)} environments' releases:")
     for framework, outcome in sorted(results.items()):
         print(

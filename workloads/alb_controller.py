@@ -1,4 +1,9 @@
-"""The AWS Load Balancer Controller, from its official chart, on the platform's IRSA role."""
+"""The AWS Load Balancer Controller, from its official chart (vendored: charts/third_party.lock.json), on the platform's IRSA role.
+
+Its mutating webhook sees every Service created in the cluster, with failurePolicy Fail: whatever
+creates a Service or Ingress waits for this release (which waits for ready pods), and is destroyed
+before it (kubernetes-sigs/aws-load-balancer-controller#4140, aws/eks-charts#1058).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,22 @@ from typing import Any
 from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1, ServiceAccountV1Metadata
 from constructs import Construct
 
+from app_support.checkov_skips import skip_annotations
 from eks_platform.alb_controller_policy import pinned
 from workloads.platform_release import platform_release
+from workloads.third_party_charts import pin
 
-CHART_REPOSITORY = "https://aws.github.io/eks-charts"
 CHART_NAME = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 
 # Pod Security "restricted" for the controller's pods (the chart's defaults are close but not all of it).
+# A high UID (checkov CKV_K8S_40: none of the host's users); the controller writes nothing to disk.
 RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
 RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
     "runAsNonRoot": True,
+    "runAsUser": 65534,
+    "runAsGroup": 65534,
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
@@ -37,6 +46,15 @@ def controller_version() -> str:
     return pinned()["controller_version"]
 
 
+def controller_image() -> dict[str, str]:
+    """The image the chart lock records (the chart's default): by tag only, as upstream publishes no digest
+    for it (docs/upstream.md). It must be the release the IAM policy was taken from."""
+    image = pin(CHART_NAME)["image"]
+    if image["tag"] != controller_version() or pin(CHART_NAME)["version"] != chart_version():
+        raise ValueError("charts/third_party.lock.json and eks_platform/data/alb_controller_pin.json pin different controller releases")
+    return {"repository": image["repository"], "tag": image["tag"]}
+
+
 def controller_values(*, region: str, default_tags: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Static values; clusterName and vpcId come from the platform as `set` entries.
     Fargate pods have no instance metadata: the controller must be told all three.
@@ -44,7 +62,11 @@ def controller_values(*, region: str, default_tags: Mapping[str, str] | None = N
     `defaultTags` puts the platform's tags on every load balancer, target group and
     security group the controller creates."""
     return {
-        "image": {"tag": controller_version()},
+        # Fargate pulls into each new micro-VM anyway; Always re-resolves the tag (no digest is published).
+        "image": {**controller_image(), "pullPolicy": "Always"},
+        "deploymentAnnotations": skip_annotations(CHART_NAME),
+        # Fargate sizes the pod from its requests (0.25 vCPU and 0.5 GB at least); a memory limit bounds a leak.
+        "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "512Mi"}},
         "region": region,
         "defaultTags": dict(default_tags or {}),
         "replicaCount": 2,
@@ -73,6 +95,7 @@ class AlbController(Construct):
         region: str,
         vpc_id: str,
         role_arn: str,
+        chart_path: str,
         default_tags: Mapping[str, str] | None = None,
         depends_on: list | None = None,
     ) -> None:
@@ -93,8 +116,7 @@ class AlbController(Construct):
             "release",
             name=CHART_NAME,
             namespace=NAMESPACE,
-            repository=CHART_REPOSITORY,
-            chart=CHART_NAME,
+            chart=chart_path,
             version=chart_version(),
             values=controller_values(region=region, default_tags=default_tags),
             settings={"clusterName": cluster_name, "vpcId": vpc_id},

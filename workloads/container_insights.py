@@ -2,7 +2,7 @@
 
 The namespace has a Fargate profile and a log group of its own (config/fargate.py,
 PLATFORM_NAMESPACES), Pod Security `restricted` like the services'. kube-state-metrics comes from
-its upstream chart (prometheus-community), limited to the objects and metrics the alarms read;
+its upstream chart (prometheus-community; vendored, see charts/third_party.lock.json), limited to the objects and metrics the alarms read;
 the collector from this repository's chart (charts/container-insights) on its IRSA role, which
 may write only to the two Container Insights log groups. Every pod of the namespace gets the
 platform's Container Insights security group (eks_platform/collector_network.py) through a
@@ -18,18 +18,18 @@ from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 from constructs import Construct
 
+from app_support.checkov_skips import skip_annotations
 from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
 from workloads.platform_release import platform_release
 from workloads.pod_security_groups import security_group_policy
 from workloads.service_chart import render
+from workloads.third_party_charts import pin
 
 CHART_DIR = REPO_ROOT / "charts" / "container-insights"
 COLLECTOR_RELEASE = "container-insights"
-KUBE_STATE_METRICS_REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 KUBE_STATE_METRICS_CHART = "kube-state-metrics"
-KUBE_STATE_METRICS_VERSION = "5.27.0"  # kube-state-metrics 2.14.0
 # Only what the alarms read: fewer series to scrape and to pay for.
 KUBE_STATE_METRICS_ALLOWLIST = [
     "kube_pod_container_status_restarts_total",
@@ -39,7 +39,13 @@ KUBE_STATE_METRICS_ALLOWLIST = [
 
 
 def kube_state_metrics_values() -> dict[str, Any]:
+    """Only the collectors and metrics the alarms read, restricted pods, the pinned image by tag and digest
+    (the chart renders `registry/repository:tag@sha`: templates/_helpers.tpl, kube-state-metrics.image)."""
+    image = pin(KUBE_STATE_METRICS_CHART)["image"]
+    registry, _, repository = image["repository"].partition("/")
     return {
+        "image": {"registry": registry, "repository": repository, "tag": image["tag"], "sha": image.get("digest") or ""},
+        "annotations": skip_annotations(KUBE_STATE_METRICS_CHART),  # the Deployment's (templates/deployment.yaml)
         "collectors": ["pods", "horizontalpodautoscalers"],
         "metricAllowlist": KUBE_STATE_METRICS_ALLOWLIST,
         "service": {"port": KUBE_STATE_METRICS_PORT},
@@ -89,6 +95,7 @@ class ContainerInsights(Construct):
         role_arn: str,
         security_group_id: str,
         chart_path: str,
+        kube_state_metrics_chart_path: str,
         namespace_labels: Mapping[str, str],
         depends_on: list | None = None,
     ) -> None:
@@ -109,9 +116,8 @@ class ContainerInsights(Construct):
             "kube_state_metrics",
             name=KUBE_STATE_METRICS_CHART,
             namespace=COLLECTOR_NAMESPACE,
-            repository=KUBE_STATE_METRICS_REPOSITORY,
-            chart=KUBE_STATE_METRICS_CHART,
-            version=KUBE_STATE_METRICS_VERSION,
+            chart=kube_state_metrics_chart_path,
+            version=pin(KUBE_STATE_METRICS_CHART)["version"],
             values=kube_state_metrics_values(),
             depends_on=after,
         )

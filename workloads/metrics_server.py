@@ -1,6 +1,6 @@
 """metrics-server, so every service's HorizontalPodAutoscaler has the CPU metrics it scales on.
 
-Installed from its chart (kubernetes-sigs) into kube-system, where the kube-system Fargate
+Installed from its chart (kubernetes-sigs; vendored, see charts/third_party.lock.json) into kube-system, where the kube-system Fargate
 profile places it. On Fargate the kubelet listens on 10250 in the same micro-VM as the pod,
 so the container must listen elsewhere (AWS: "metrics server on Fargate: change the
 containerPort"); 10251 is what the EKS user guide and EKS Blueprints use.
@@ -12,19 +12,21 @@ from typing import Any
 
 from constructs import Construct
 
+from app_support.checkov_skips import skip_annotations
 from workloads.platform_release import platform_release
+from workloads.third_party_charts import pin
 
-CHART_REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
 CHART_NAME = "metrics-server"
-CHART_VERSION = "3.12.2"  # metrics-server 0.7.2
 NAMESPACE = "kube-system"
 CONTAINER_PORT = 10251
 KUBELET_PORT = 10250
 
-RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 1000, "fsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+# A high UID (checkov CKV_K8S_40: none of the host's users) instead of the chart's 1000; the
+# server writes only its self-signed certificate, to the chart's emptyDir at /tmp (fsGroup).
+RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 65534, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
 RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
     "runAsNonRoot": True,
-    "runAsUser": 1000,
+    "runAsUser": 65534,
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
@@ -32,9 +34,17 @@ RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
 }
 
 
+def image_tag() -> str:
+    """The chart renders `repository:tag` and has no digest key; `tag@digest` pins both (templates/_helpers.tpl, metrics-server.image)."""
+    image = pin(CHART_NAME)["image"]
+    return f"{image['tag']}@{image['digest']}" if image.get("digest") else image["tag"]
+
+
 def metrics_server_values() -> dict[str, Any]:
-    """Two replicas spread over zones, a disruption budget, restricted pods, the Fargate port."""
+    """Two replicas spread over zones, a disruption budget, restricted pods, the Fargate port, the pinned image."""
     return {
+        "image": {"repository": pin(CHART_NAME)["image"]["repository"], "tag": image_tag()},
+        "deploymentAnnotations": skip_annotations(CHART_NAME),
         "replicas": 2,
         "containerPort": CONTAINER_PORT,
         "podSecurityContext": RESTRICTED_POD_SECURITY_CONTEXT,
@@ -54,7 +64,7 @@ def metrics_server_values() -> dict[str, Any]:
 
 
 class MetricsServer(Construct):
-    def __init__(self, scope: Construct, id_: str, *, depends_on: list | None = None) -> None:
+    def __init__(self, scope: Construct, id_: str, *, chart_path: str, depends_on: list | None = None) -> None:
         super().__init__(scope, id_)
         # Ready means the metrics API answers; the services' HPAs read it from their first minute.
         self.release = platform_release(
@@ -62,9 +72,8 @@ class MetricsServer(Construct):
             "release",
             name=CHART_NAME,
             namespace=NAMESPACE,
-            repository=CHART_REPOSITORY,
-            chart=CHART_NAME,
-            version=CHART_VERSION,
+            chart=chart_path,
+            version=pin(CHART_NAME)["version"],
             values=metrics_server_values(),
             depends_on=depends_on or (),
         )

@@ -22,14 +22,17 @@ from config.loader import REPO_ROOT, SERVICES_DIR
 from config.model import EnvironmentConfig, ServiceConfig
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.service_network import ServiceNetwork
+from workloads.alb_controller import CHART_NAME as ALB_CONTROLLER_CHART
 from workloads.alb_controller import AlbController
 from workloads.container_insights import CHART_DIR as CONTAINER_INSIGHTS_CHART_DIR
-from workloads.container_insights import ContainerInsights
+from workloads.container_insights import KUBE_STATE_METRICS_CHART, ContainerInsights
 from workloads.fargate_logging import FargateLogging
 from workloads.ingress_groups import placements
+from workloads.metrics_server import CHART_NAME as METRICS_SERVER_CHART
 from workloads.metrics_server import MetricsServer
 from workloads.pod_security_groups import PodSecurityGroups
 from workloads.service_chart import CHART_DIGEST, CHART_DIR, IMAGE_REPOSITORY, chart_digest, check_all_service_values, static_values
+from workloads.third_party_charts import vendored_dir
 
 # Pod Security Standards, enforced by the API server for every pod in a service namespace.
 POD_SECURITY_LABELS = {
@@ -110,9 +113,13 @@ class WorkloadsStack(ReadableStack):
             vpc_id=platform.vpc_id,
             role_arn=platform.alb_controller_role_arn,
             default_tags=config.all_tags(),
+            chart_path=chart_path_of(vendored_dir(ALB_CONTROLLER_CHART)),
             depends_on=logged,
         )
-        MetricsServer(self, "metrics_server", depends_on=logged)
+        # The controller's webhook intercepts every Service create (failurePolicy Fail): whatever creates a
+        # Service or Ingress is installed once its pods are ready, and destroyed before it.
+        after_controller = [controller.release, *logged]
+        MetricsServer(self, "metrics_server", chart_path=chart_path_of(vendored_dir(METRICS_SERVER_CHART)), depends_on=after_controller)
         ContainerInsights(
             self,
             "container_insights",
@@ -121,8 +128,9 @@ class WorkloadsStack(ReadableStack):
             role_arn=platform.container_insights_role_arn,
             security_group_id=platform.container_insights_security_group_id,
             chart_path=chart_path_of(CONTAINER_INSIGHTS_CHART_DIR),
+            kube_state_metrics_chart_path=chart_path_of(vendored_dir(KUBE_STATE_METRICS_CHART)),
             namespace_labels=POD_SECURITY_LABELS,
-            depends_on=logged,
+            depends_on=after_controller,
         )
         chart_path = chart_path_of(CHART_DIR)
         content = ReleaseSet(name=CHART_DIGEST, value=chart_digest(), type="string")  # a chart edit is a plan diff

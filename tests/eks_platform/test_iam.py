@@ -126,7 +126,7 @@ def test_alb_controller_is_granted_exactly_the_upstream_policy_of_its_pinned_tag
     assert published["source"].endswith(f"/{published['controller_version']}/docs/install/iam_policy.json")
     statements = env.data("platform", "aws_iam_policy_document")[ALB_CONTROLLER_PERMISSIONS]["statement"]
     assert [as_upstream(s) for s in statements] == [upstream_normalized(s) for s in published["policy"]["Statement"]]
-    (release,) = [r for r in env.resources("workloads", "helm_release").values() if r["chart"] == "aws-load-balancer-controller"]
+    (release,) = [r for r in env.resources("workloads", "helm_release").values() if r["chart"].endswith("/aws-load-balancer-controller")]
     assert release["version"] == published["chart_version"]
     assert json.loads(release["values"][0])["image"]["tag"] == published["controller_version"]
 

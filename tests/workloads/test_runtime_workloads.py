@@ -6,8 +6,9 @@ import json
 
 from tests.conftest import Synthesized
 from tests.workloads.test_workloads import output
-from workloads.metrics_server import CHART_VERSION, CONTAINER_PORT, KUBELET_PORT
+from workloads.metrics_server import CONTAINER_PORT, KUBELET_PORT
 from workloads.stack import READINESS_GATE_LABEL
+from workloads.third_party_charts import pin
 
 
 def metrics_server(env: Synthesized) -> dict:
@@ -16,10 +17,11 @@ def metrics_server(env: Synthesized) -> dict:
 
 def test_metrics_server_runs_two_restricted_replicas_in_kube_system_off_the_kubelet_port(env: Synthesized) -> None:
     release = metrics_server(env)
-    assert (release["repository"], release["chart"], release["version"], release["namespace"]) == (
-        "https://kubernetes-sigs.github.io/metrics-server/",
-        "metrics-server",
-        CHART_VERSION,
+    # From the vendored copy of the pinned chart (charts/third_party.lock.json), never a repository at apply.
+    assert "repository" not in release
+    assert (release["chart"], release["version"], release["namespace"]) == (
+        "../../../charts/vendor/metrics-server",
+        pin("metrics-server")["version"],
         "kube-system",
     )
     (values_json,) = release["values"]

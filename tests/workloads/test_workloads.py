@@ -126,11 +126,8 @@ def test_logging_config_map_stays_under_the_aws_limit_at_100_services(configs) -
 
 def test_alb_controller_is_pinned_configured_for_fargate_and_uses_the_irsa_account(env: Synthesized) -> None:
     release = controller_release(env)
-    assert (release["repository"], release["chart"], release["namespace"]) == (
-        "https://aws.github.io/eks-charts",
-        "aws-load-balancer-controller",
-        "kube-system",
-    )
+    assert "repository" not in release  # the vendored copy of the pinned chart, never a download at apply
+    assert (release["chart"], release["namespace"]) == ("../../../charts/vendor/aws-load-balancer-controller", "kube-system")
     assert release["version"] == pinned()["chart_version"]
     values = json.loads(release["values"][0])
     assert values["serviceAccount"] == {"create": False, "name": "aws-load-balancer-controller"}
@@ -210,3 +207,64 @@ def test_any_edit_to_the_chart_changes_the_digest(tmp_path) -> None:
     edited = chart_digest(chart)
     (chart / "templates" / "extra.yaml").write_text("")
     assert len({before, edited, chart_digest(chart)}) == 3
+
+
+CONTROLLER = "helm_release.alb_controller_release"
+
+
+def created_kinds(kind: str, block: dict, env: Synthesized, rendered) -> set[str]:
+    """What a workloads resource creates in the cluster: a third-party chart's template kinds (upstream facts
+    in charts/third_party.lock.json), our charts' rendered kinds, or the resource's own kind."""
+    import yaml
+
+    from workloads.container_insights import render_collector
+    from workloads.third_party_charts import lock
+    from workloads.third_party_render import VENDORED_PREFIX
+
+    if kind == "kubernetes_manifest":
+        return {block["manifest"]["kind"]}
+    if kind != "helm_release":
+        return {"".join(part.title() for part in kind.removeprefix("kubernetes_").removesuffix("_v1").split("_"))}
+    chart = block["chart"]
+    if chart.startswith(VENDORED_PREFIX):
+        return set(lock()[chart.removeprefix(VENDORED_PREFIX)]["upstream_template_kinds"])
+    if chart == "../../../charts/service":
+        return {m["kind"] for m in rendered[(env.config.name, block["name"])]}
+    if chart == "../../../charts/container-insights":
+        role = "arn:aws:iam::111122223333:role/example"
+        files = render_collector(cluster_name=env.config.cluster_name, region=env.config.region, role_arn=role)
+        return {d["kind"] for text in files.values() for d in yaml.safe_load_all(text) if d}
+    raise AssertionError(f"a release of an unknown chart {chart}: say what it creates")
+
+
+def test_whatever_creates_a_service_or_ingress_waits_for_the_controller(env: Synthesized, rendered) -> None:
+    """The controller's mutating webhook on Service create has failurePolicy Fail (kubernetes-sigs/aws-load-balancer-controller#4140,
+    aws/eks-charts#1058): a Service created before its pods are ready is refused. Destroy runs the same edges backwards."""
+    resources = env.workloads["resource"]
+    creating = {
+        f"{kind}.{name}"
+        for kind, group in resources.items()
+        for name, block in group.items()
+        if kind.startswith(("helm_release", "kubernetes_")) and created_kinds(kind, block, env, rendered) & {"Service", "Ingress"}
+    }
+    assert {"helm_release.metrics_server_release", "helm_release.container_insights_kube_state_metrics"} <= creating
+    assert {f"helm_release.release_{service}" for service in env.config.services} <= creating
+    assert not_waiting_for_the_controller(resources, creating) == []
+    # The check can fail: the same resources with metrics-server's edge to the controller removed.
+    cut = json.loads(json.dumps(resources))
+    cut["helm_release"]["metrics_server_release"]["depends_on"].remove(CONTROLLER)
+    assert not_waiting_for_the_controller(cut, creating) == ["helm_release.metrics_server_release"]
+
+
+def not_waiting_for_the_controller(resources: dict, creating: set[str]) -> list[str]:
+    """Of `creating`, the addresses with no depends_on path (however long) to the controller's release."""
+    depends = {f"{kind}.{name}": block.get("depends_on", []) for kind, group in resources.items() for name, block in group.items()}
+
+    def upstream(address: str, seen: set[str]) -> set[str]:
+        for dependency in depends.get(address, []):
+            if dependency not in seen:
+                seen.add(dependency)
+                upstream(dependency, seen)
+        return seen
+
+    return sorted(a for a in creating if a != CONTROLLER and CONTROLLER not in upstream(a, set()))
