@@ -37,3 +37,11 @@ def load_balancer_query(function: str, metric: str, tags: Mapping[str, str]) -> 
     Tag values are validated tag characters (config/rules.py), never a quote."""
     where = " AND ".join(f"tag.{key} = '{value}'" for key, value in sorted(tags.items()))
     return f'SELECT {function}({metric}) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE {where}'
+
+
+def heartbeat_query(namespace: str, metric: str, dimensions: tuple[str, ...], cluster_name: str) -> str:
+    """How many datapoints of `metric` this cluster wrote per period (none: the query returns no data).
+    Metrics Insights, so the other dimensions' values (namespaces, launch type) need not be known.
+    The cluster name is a DNS label (config/rules.py), never a quote."""
+    schema = ", ".join([f'"{namespace}"', *dimensions])
+    return f"SELECT COUNT({metric}) FROM SCHEMA({schema}) WHERE ClusterName = '{cluster_name}'"

@@ -50,8 +50,10 @@ ALARM_METRICS = {
     "kube_horizontalpodautoscaler_status_current_replicas": [["ClusterName", "Namespace", "HorizontalPodAutoscaler"]],
     "kube_horizontalpodautoscaler_spec_max_replicas": [["ClusterName", "Namespace", "HorizontalPodAutoscaler"]],
     "coredns_dns_responses_total": [["ClusterName", "rcode"]],
+    # The CoreDNS heartbeat alarm (eks_platform/alarms.py): requests served, whatever the answer.
+    "coredns_dns_requests_total": [["ClusterName"]],
 }
-COUNTERS = ["kube_pod_container_status_restarts_total", "coredns_dns_responses_total"]
+COUNTERS = ["kube_pod_container_status_restarts_total", "coredns_dns_responses_total", "coredns_dns_requests_total"]
 
 
 def _relabel_to_dimensions() -> list[dict[str, Any]]:
