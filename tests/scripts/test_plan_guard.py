@@ -130,3 +130,31 @@ def test_no_other_resource_type_in_prod_is_kept_from_destroy(synthesized: dict[s
         for name, resource in resources.items():
             if resource.get("lifecycle", {}).get("prevent_destroy"):
                 assert kind in plan_guard.GUARDED_TYPES, f"{kind}.{name}"
+
+
+@pytest.mark.slow
+def test_terraform_s_own_plan_of_a_replacement_and_a_destroy_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A saved plan from the real Terraform binary (built-in `terraform_data`, no provider needed):
+    the guard reads it through `terraform show -json` and finds the replacement and the destroy."""
+    from scripts import terraform
+
+    def configure(**resources: str) -> None:
+        body = {"resource": {"terraform_data": {name: {"input": value, "triggers_replace": [value]} for name, value in resources.items()}}}
+        (tmp_path / "main.tf.json").write_text(json.dumps(body))
+
+    def tf(*args: str) -> None:
+        terraform.run(tmp_path, *args)
+
+    configure(kept="a", renamed="b", removed="c")
+    tf("init", "-input=false", "-no-color")
+    tf("apply", "-auto-approve", "-input=false", "-no-color")
+    configure(kept="a", renamed="b2")  # a forced replacement, and a resource gone from the configuration
+    tf("plan", "-input=false", "-no-color", "-out=guard.tfplan")
+    monkeypatch.setitem(plan_guard.GUARDED_TYPES, "terraform_data", "test data")
+    found = plan_guard.losses(plan_guard.read_plan(tmp_path / "guard.tfplan", tmp_path))
+    assert [(loss.address, loss.actions) for loss in found] == [
+        ("terraform_data.removed", ("delete",)),
+        ("terraform_data.renamed", ("delete", "create")),
+    ]
