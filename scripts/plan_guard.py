@@ -53,8 +53,8 @@ class Loss:
     actions: tuple[str, ...]
 
     def __str__(self) -> str:
-        verb = "destroy" if self.actions == ("delete",) else "replace (" + ", then ".join(self.actions) + ")"
-        return f"{self.address}: the plan would {verb} it, losing {GUARDED_TYPES[self.type]}"
+        what = "destroy it" if self.actions == ("delete",) else "replace it (" + ", then ".join(self.actions) + ")"
+        return f"{self.address}: the plan would {what}, losing {GUARDED_TYPES[self.type]}"
 
 
 def losses(plan: Mapping[str, Any]) -> list[Loss]:

@@ -60,7 +60,7 @@ def test_deletions_and_replacements_of_guarded_types_are_named_and_nothing_else(
         ("aws_ecr_repository.ecr_repository_payment", ("delete", "create")),
         ("aws_kms_key.encryption_platform_data_key", ("create", "delete")),
     ]
-    assert "would destroy it" in str(found[0]) and "would replace (delete, then create)" in str(found[1])
+    assert "would destroy it" in str(found[0]) and "would replace it (delete, then create)" in str(found[1])
 
 
 def test_a_data_source_read_is_no_loss() -> None:
