@@ -30,22 +30,13 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 )
 from constructs import Construct
 
-from config.observability import CONTAINER_INSIGHTS_NAMESPACE, PLATFORM_METRICS_NAMESPACE, AlarmConfig
-from eks_platform.alarm_targets import ServiceWatch, heartbeat_query, load_balancer_query
+from config.observability import PLATFORM_METRICS_NAMESPACE, AlarmConfig
+from eks_platform.alarm_targets import HEARTBEATS, ServiceWatch, heartbeat_query, load_balancer_query
 
 FIVE_MINUTES = 300
 # A source silent for three 5-minute periods pages: long enough for the collector's pod to be
 # rescheduled on Fargate (a new pod starts in 1 to 2 minutes), short enough to page within the hour.
 HEARTBEAT_PERIODS = 3
-# Signal source -> (namespace, metric, dimension set) of a metric it writes whenever it runs.
-# Container Insights: pod memory, written for every running pod (the collector's own included);
-# kube-state-metrics: restarts per namespace, a series per namespace with pods, 0 when none;
-# CoreDNS: requests served (the collector's own look-ups keep it above zero).
-HEARTBEATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "container_insights": (CONTAINER_INSIGHTS_NAMESPACE, "pod_memory_working_set", ("ClusterName", "LaunchType")),
-    "cluster_state": (PLATFORM_METRICS_NAMESPACE, "kube_pod_container_status_restarts_total", ("ClusterName", "Namespace")),
-    "coredns": (PLATFORM_METRICS_NAMESPACE, "coredns_dns_requests_total", ("ClusterName",)),
-}
 
 
 class Alarms(Construct):
