@@ -40,10 +40,11 @@ def load_balancer_query(function: str, metric: str, tags: Mapping[str, str]) -> 
     return f'SELECT {function}({metric}) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE {where}'
 
 
-# Signal source -> (namespace, metric, dimension set) of a metric it writes whenever it runs.
+# Signal source -> (namespace, metric, dimension set) of a metric it writes at every scrape while it runs.
 # Container Insights: pod memory, written for every running pod (the collector's own included);
-# kube-state-metrics: restarts per namespace, a series per namespace with pods, 0 when none;
-# CoreDNS: requests served (the collector's own look-ups keep it above zero).
+# kube-state-metrics: restarts, a series per container, written as a delta (0 when none);
+# CoreDNS: requests served, a series once CoreDNS has answered one query (any pod's look-up),
+# then written at every scrape as a delta (0 when idle). The heartbeats count datapoints, not values.
 HEARTBEATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "container_insights": (CONTAINER_INSIGHTS_NAMESPACE, "pod_memory_working_set", ("ClusterName", "LaunchType")),
     "cluster_state": (PLATFORM_METRICS_NAMESPACE, "kube_pod_container_status_restarts_total", ("ClusterName", "Namespace")),
