@@ -24,7 +24,7 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := setup
-.PHONY: addon-versions setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: addon-versions setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight plan-check
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
 setup lint cluster-checks preflight addon-versions: NEEDS = python
@@ -103,6 +103,10 @@ addon-versions: requirements .venv/.synced ## compare config/eks_addons.yaml wit
 vendor-charts: NEEDS = python
 vendor-charts: requirements .venv/.synced ## download the pinned third-party charts into charts/vendor/ and verify their digests (FROM=DIR: take them from extracted charts)
 	@$(VENV)/python -m scripts.vendor_charts $(if $(FROM),--from $(FROM))
+# Before applying a protected environment's platform stack (docs/operations.md): PLAN is a saved plan or its `terraform show -json`.
+plan-check: requirements .venv/.synced ## Fail when ENV's plan (PLAN=...) would delete or replace a guarded resource (ECR, logs, secrets, keys, buckets, cluster)
+	@test -n "$(PLAN)" || { echo "error: PLAN: name the plan: terraform plan -out=platform.tfplan in cdktf.out/stacks/tap-platform-$(ENV), then make plan-check ENV=$(ENV) PLAN=<its path>" >&2; exit 2; }
+	@$(VENV)/python -m scripts.plan_guard $(ENV) $(PLAN)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced

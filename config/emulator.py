@@ -17,6 +17,7 @@ class EmulatorFeature(StrEnum):
     EKS_ADDONS = "eks_addons"
     EKS_ACCESS_API = "eks_access_api"
     EKS_CLUSTER_SECURITY_GROUP = "eks_cluster_security_group"
+    CLOUDWATCH_TELEMETRY_TAGS = "cloudwatch_telemetry_tags"
 
 
 class EmulatorConfig(Frozen):

@@ -174,6 +174,11 @@ class EnvironmentConfig(Frozen):
             raise ValueError("secret_recovery_window_days: a protected environment keeps deleted secrets recoverable (7 to 30)")
         if self.emulator is not None:
             raise ValueError("emulator: a protected environment deploys to real AWS")
+        if not self.alarms.notifies:
+            raise ValueError(
+                "alarms: a protected environment's alarms must reach someone: list topic_arns, "
+                "or set create_topic: true with at least one entry in subscriptions"
+            )
         return self
 
     @model_validator(mode="after")

@@ -23,6 +23,8 @@ DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24",
 # Account ids AWS's documentation uses in examples.
 EXAMPLE_ACCOUNTS = ("111122223333", "123456789012", "444455556666", "777788889999", "000000000000")
 EXAMPLE_ARN = re.compile(rf"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:({'|'.join(EXAMPLE_ACCOUNTS)}):\S+")
+# Domains reserved for documentation (RFC 2606), in alarm subscription endpoints (email, https).
+EXAMPLE_DOMAIN = re.compile(r"(@|://)([A-Za-z0-9-]+\.)*example\.(com|net|org)([:/]|$)")
 # The bucket names this repository ships in data_bucket.
 EXAMPLE_DATA_BUCKETS = frozenset({"tap-data-dev", "tap-data-staging", "tap-data-prod"})
 
@@ -47,6 +49,13 @@ def example_values(config: EnvironmentConfig) -> Iterator[tuple[str, str, str]]:
         for arn in arns:
             if EXAMPLE_ARN.fullmatch(arn):
                 yield env_file, field, f"{arn} (an example account)"
+    for arn in config.alarms.topic_arns:
+        if EXAMPLE_ARN.fullmatch(arn):
+            yield env_file, "alarms.topic_arns", f"{arn} (an example account)"
+    for name, subscription in config.alarms.subscriptions.items():
+        endpoint = subscription.endpoint
+        if EXAMPLE_DOMAIN.search(endpoint) or EXAMPLE_ARN.fullmatch(endpoint):
+            yield env_file, f"alarms.subscriptions.{name}.endpoint", f"{endpoint} (an example address: it pages nobody)"
     for name, service in config.services.items():
         for field, value in _strings(service.values):
             if EXAMPLE_ARN.search(value):

@@ -8,9 +8,11 @@ metrics and the load balancers' own (AWS/ApplicationELB). Both sides import the 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StrictInt, field_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from config.rules import Frozen
 
@@ -40,10 +42,59 @@ SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]
 MAX_ALARM_ACTIONS = 5
 
 
+# SNS subscription protocols the platform subscribes from configuration, and what each endpoint must be
+# (Amazon SNS API reference, Subscribe: Protocol and Endpoint). `firehose` (needs a delivery role) and
+# `application` (a mobile platform endpoint) are left out: neither pages a person.
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+SUBSCRIPTION_ENDPOINTS: dict[str, tuple[re.Pattern[str], str]] = {
+    "email": (EMAIL, "an email address"),
+    "email-json": (EMAIL, "an email address"),
+    # No quote, '$' or brace: the endpoint lands in Terraform JSON, where "${" would interpolate.
+    "https": (re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~:/?#@!&()*+,;=%-]*)?"), "an https:// URL"),
+    "sms": (re.compile(r"\+[1-9]\d{6,14}"), "a phone number in E.164 form (+ and 7 to 15 digits)"),
+    "sqs": (re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?"), "an SQS queue ARN"),
+    "lambda": (
+        re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"),
+        "a Lambda function ARN",
+    ),
+}
+
+
+class TelemetryTags(StrEnum):
+    """Who turns on CloudWatch's account-wide "resource tags for telemetry", which the load balancer
+    alarms' tag queries need: this environment (`managed`) or someone else in the account (`external`)."""
+
+    MANAGED = "managed"
+    EXTERNAL = "external"
+
+
+class Subscription(Frozen):
+    """One endpoint subscribed to the environment's alarm topic."""
+
+    protocol: str
+    endpoint: str
+
+    @model_validator(mode="after")
+    def _endpoint_fits_protocol(self) -> Subscription:
+        if self.protocol not in SUBSCRIPTION_ENDPOINTS:
+            raise ValueError(f"protocol {self.protocol!r} is not one of {', '.join(SUBSCRIPTION_ENDPOINTS)}")
+        pattern, what = SUBSCRIPTION_ENDPOINTS[self.protocol]
+        if len(self.endpoint) > 2048 or not pattern.fullmatch(self.endpoint):
+            raise ValueError(f"endpoint {self.endpoint!r} must be {what} for protocol {self.protocol!r}")
+        return self
+
+
 class AlarmConfig(Frozen):
-    """Thresholds per evaluation window, and the SNS topics every alarm notifies (none: console only)."""
+    """Thresholds per evaluation window, and whom every alarm notifies: the SNS topics given in
+    `topic_arns`, and the environment's own topic when `create_topic` is on (KMS-encrypted,
+    eks_platform/alarm_topic.py) with `subscriptions` keyed by name. A protected environment
+    must name at least one target (config/environment.py)."""
 
     topic_arns: tuple[str, ...] = ()
+    create_topic: StrictBool = False
+    subscriptions: Mapping[str, Subscription] = Field(default_factory=dict)
+    # The load balancer alarms select by resource tags; see TelemetryTags.
+    telemetry_tags: TelemetryTags = TelemetryTags.MANAGED
     # Load balancers: 5xx responses per minute (the target's and the load balancer's own, each), and
     # the average target response time, each sustained for `sustained_minutes`.
     http_5xx_per_minute: Annotated[StrictInt, Field(ge=1, le=100_000)] = 10
@@ -67,3 +118,27 @@ class AlarmConfig(Frozen):
         if len(set(value)) != len(value):
             raise ValueError("a topic is listed twice; list each topic once")
         return value
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _subscription_names(cls, value: Mapping[str, Subscription]) -> Mapping[str, Subscription]:
+        for name in value:
+            if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", name):
+                raise ValueError(f"{name!r} must be a DNS label (lower-case letters, digits and '-'): it names a Terraform resource")
+        return value
+
+    @model_validator(mode="after")
+    def _targets(self) -> AlarmConfig:
+        if self.subscriptions and not self.create_topic:
+            raise ValueError("subscriptions: set create_topic: true; subscriptions go to the topic the platform creates")
+        if len(self.topic_arns) + self.create_topic > MAX_ALARM_ACTIONS:
+            raise ValueError(
+                f"topic_arns: at most {MAX_ALARM_ACTIONS} topics with the created one: "
+                f"CloudWatch allows {MAX_ALARM_ACTIONS} actions per alarm state"
+            )
+        return self
+
+    @property
+    def notifies(self) -> bool:
+        """Whether an alarm reaches anyone: a given topic, or a created topic with a subscriber."""
+        return bool(self.topic_arns) or (self.create_topic and bool(self.subscriptions))

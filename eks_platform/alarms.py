@@ -4,14 +4,19 @@
   time. The controller creates the load balancers, so their names are not known here; the alarms
   use Metrics Insights queries that select this environment's load balancers by the tags the
   controller puts on them (`defaultTags`: Project and Environment). Metrics Insights reads
-  resource tags only once "resource tags for telemetry" is on in the account (README).
+  resource tags only once "resource tags for telemetry" is on in the account, which the platform
+  manages (eks_platform/telemetry_tags.py).
 - Pods: container restarts per service namespace, and a HorizontalPodAutoscaler held at its
   maximum (the service cannot take more load), from kube-state-metrics.
 - CoreDNS: SERVFAIL answers (name resolution failing for the cluster's pods).
+- Heartbeats, one per signal source (Container Insights' pod metrics, the kube-state-metrics
+  pipeline, CoreDNS's metrics): each fires when its source has sent nothing for 15 minutes, so a
+  collector that never starts, or stops, pages instead of leaving every other alarm green.
 
 The pod, autoscaler and DNS metrics are written by the Container Insights collector
 (workloads/container_insights.py) under the names and dimensions config/observability.py fixes.
-Every alarm is tagged by the provider's default tags and notifies `alarms.topic_arns`.
+Every alarm is tagged by the provider's default tags and notifies `actions` (alarm and OK): the
+topics in `alarms.topic_arns` and the environment's own topic (eks_platform/alarm_topic.py).
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 from constructs import Construct
 
 from config.observability import PLATFORM_METRICS_NAMESPACE, AlarmConfig
-from eks_platform.alarm_targets import ServiceWatch, load_balancer_query
+from eks_platform.alarm_targets import HEARTBEATS, ServiceWatch, heartbeat_query, load_balancer_query
 
 FIVE_MINUTES = 300
+# A source silent for three 5-minute periods pages: long enough for the collector's pod to be
+# rescheduled on Fargate (a new pod starts in 1 to 2 minutes), short enough to page within the hour.
+HEARTBEAT_PERIODS = 3
 
 
 class Alarms(Construct):
@@ -39,12 +47,14 @@ class Alarms(Construct):
         *,
         cluster_name: str,
         config: AlarmConfig,
+        actions: Sequence[str],
         load_balancer_tags: Mapping[str, str],
         services: Mapping[str, ServiceWatch],
     ) -> None:
+        """`actions`: the SNS topic ARNs every alarm notifies, on ALARM and on OK."""
         super().__init__(scope, id_)
         self._cluster_name = cluster_name
-        self._actions = list(config.topic_arns)
+        self._actions = list(actions)
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
 
         minutes = config.sustained_minutes
@@ -75,6 +85,9 @@ class Alarms(Construct):
                         id="q", expression=load_balancer_query(function, metric, load_balancer_tags), period=60, return_data=True
                     )
                 ],
+                # A load balancer publishes these only while requests flow (no traffic: no datapoint,
+                # nothing wrong); a silent collector does not matter here: CloudWatch writes them itself.
+                missing="notBreaching",
             )
 
         for service, watch in services.items():
@@ -91,6 +104,9 @@ class Alarms(Construct):
                         "restarts", "kube_pod_container_status_restarts_total", "Sum", {"Namespace": watch.namespace}, returned=True
                     )
                 ],
+                # The series is 0 while nothing restarts; missing means the pipeline is silent, which
+                # the cluster_state heartbeat pages once (not once per service).
+                missing="notBreaching",
             )
             if not watch.scales:
                 continue  # min == max: the autoscaler is always "at its maximum", which is no news
@@ -108,6 +124,8 @@ class Alarms(Construct):
                         id="at_max", expression="current - maximum", label="replicas above the maximum", return_data=True
                     ),
                 ],
+                # As for restarts: silence is the cluster_state heartbeat's page.
+                missing="notBreaching",
             )
 
         self._alarm(
@@ -116,7 +134,31 @@ class Alarms(Construct):
             threshold=config.dns_servfail_per_5_minutes,
             periods=1,
             queries=[self._metric("servfail", "coredns_dns_responses_total", "Sum", {"rcode": "SERVFAIL"}, returned=True)],
+            # The SERVFAIL series exists only once CoreDNS has answered SERVFAIL: missing means none.
+            missing="notBreaching",
         )
+
+        for source, (namespace, metric, dimensions) in HEARTBEATS.items():
+            self._alarm(
+                f"{source}_heartbeat",
+                description=(
+                    f"{source}: no {metric} datapoint for {HEARTBEAT_PERIODS * 5} minutes; its signal source is silent, so the "
+                    "alarms that read it cannot fire (check the Container Insights collector in namespace amazon-cloudwatch)"
+                ),
+                threshold=1,
+                comparison="LessThanThreshold",
+                periods=HEARTBEAT_PERIODS,
+                queries=[
+                    CloudwatchMetricAlarmMetricQuery(
+                        id="samples",
+                        expression=heartbeat_query(namespace, metric, dimensions, cluster_name),
+                        period=FIVE_MINUTES,
+                        return_data=True,
+                    )
+                ],
+                # Silence is exactly what this alarm is for.
+                missing="breaching",
+            )
 
     def _metric(
         self, id_: str, name: str, stat: str, dimensions: Mapping[str, str], *, returned: bool = False
@@ -141,8 +183,10 @@ class Alarms(Construct):
         threshold: float,
         periods: int,
         queries: Sequence[CloudwatchMetricAlarmMetricQuery],
+        missing: str,
         comparison: str = "GreaterThanThreshold",
     ) -> None:
+        """`missing`: how a period without data counts; every caller states why beside it."""
         self.alarms[key] = CloudwatchMetricAlarm(
             self,
             key,
@@ -153,8 +197,7 @@ class Alarms(Construct):
             evaluation_periods=periods,
             datapoints_to_alarm=periods,
             metric_query=list(queries),
-            # A missing 5xx or restart datapoint means none happened.
-            treat_missing_data="notBreaching",
+            treat_missing_data=missing,
             alarm_actions=self._actions,
             ok_actions=self._actions,
         )

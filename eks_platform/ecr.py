@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 from constructs import Construct
 
 from config.model import EcrConfig
+from eks_platform.protection import keep
 
 
 def lifecycle_policy(*, deployed_tags: Sequence[str], keep_tagged: int, untagged_days: int) -> str:
@@ -61,6 +62,7 @@ class Repositories(Construct):
         config: EcrConfig,
         kms_key_arn: str,
         deployed_tags: Mapping[str, Sequence[str]] | None = None,
+        protected: bool = False,
     ) -> None:
         """`names` maps a service to its repository name; the repository is `<prefix>/<name>`.
         `deployed_tags` maps a service to the image tags the environment deploys from it."""
@@ -76,6 +78,7 @@ class Repositories(Construct):
                 encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)],
                 force_delete=config.force_delete,
             )
+            keep(repository, protected=protected)
             policy = lifecycle_policy(
                 deployed_tags=(deployed_tags or {}).get(service, ()),
                 keep_tagged=config.keep_last_images,

@@ -1,7 +1,9 @@
-"""Customer-managed KMS keys: one for Kubernetes secrets, one for the platform's data at rest.
+"""Customer-managed KMS keys: one for Kubernetes secrets, one for the platform's data at rest,
+and one for the alarm topic when the platform creates it.
 
-Two keys keep the blast radius apart: the cluster role can use only the secrets key, and the
-data key (logs, images, Secrets Manager) is usable by the services that need it, never by EKS.
+Separate keys keep the blast radius apart: the cluster role can use only the secrets key, the
+data key (logs, images, Secrets Manager) is usable by the services that need it, never by EKS,
+and CloudWatch's alarm service may use only the alarm topic's key.
 """
 
 from __future__ import annotations
@@ -13,21 +15,25 @@ from constructs import Construct
 from app_support.checkov_skips import skip_checks
 from eks_platform.context import AwsContext
 from eks_platform.policy import Condition, Statement, policy_document
+from eks_platform.protection import keep
 
 # In a key policy, Resource "*" means the key itself, and the account root statement only
 # delegates to IAM (AWS's default key policy); identity-policy checks do not apply.
 _KEY_POLICY = (
     "a KMS key policy: Resource '*' is this key. The account root statement delegates access to IAM policies "
     "(AWS's default key policy), and the CloudWatch Logs statement is limited by an encryption-context condition "
-    "to this account's log groups in the region"
+    "to this account's log groups in the region; the CloudWatch alarms statement is limited to this account's alarms"
 )
 KEY_POLICY_SKIPS = {"CKV_AWS_109": _KEY_POLICY, "CKV_AWS_111": _KEY_POLICY, "CKV_AWS_356": _KEY_POLICY}
 
 
 class EncryptionKeys(Construct):
-    def __init__(self, scope: Construct, id_: str, *, aws: AwsContext, cluster_name: str, protected: bool) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, aws: AwsContext, cluster_name: str, protected: bool, alarm_topic: bool = False
+    ) -> None:
         super().__init__(scope, id_)
         self._deletion_window = 30 if protected else 7
+        self._protected = protected
         self._cluster_name = cluster_name
         account_root = {"AWS": [f"arn:{aws.partition}:iam::{aws.account_id}:root"]}
         # The account administers its keys through IAM; nothing else is granted here.
@@ -48,6 +54,27 @@ class EncryptionKeys(Construct):
         self.platform_data = self._key(
             "platform_data", f"{cluster_name}/platform-data", "logs, container images and service secrets", [administer, logs_service]
         )
+        self.alarm_topic: KmsKey | None = None
+        if alarm_topic:
+            # CloudWatch publishes alarm notifications to an encrypted topic only if the topic's key
+            # lets its service principal use it: kms:Decrypt and kms:GenerateDataKey* (Amazon SNS
+            # Developer Guide, "Configuring AWS KMS permissions", "Enable compatibility between event
+            # sources from AWS services and encrypted topics":
+            # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+            # Limited to this account's alarms of this cluster (confused-deputy protection).
+            alarms_service = Statement(
+                sid="CloudWatchAlarmsPublishToTheAlarmTopic",
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                principals={"Service": ["cloudwatch.amazonaws.com"]},
+                conditions=[
+                    Condition("StringEquals", "aws:SourceAccount", [aws.account_id]),
+                    Condition("ArnLike", "aws:SourceArn", [aws.arn("cloudwatch", f"alarm:{cluster_name}-*")]),
+                ],
+            )
+            self.alarm_topic = self._key(
+                "alarm_topic", f"{cluster_name}/alarm-topic", "the alarm notification topic", [administer, alarms_service]
+            )
 
     def _key(self, logical: str, alias: str, purpose: str, statements: list[Statement]) -> KmsKey:
         policy = policy_document(self, f"{logical}_key_policy", statements)
@@ -60,5 +87,6 @@ class EncryptionKeys(Construct):
             deletion_window_in_days=self._deletion_window,
             policy=policy.json,
         )
+        keep(key, protected=self._protected)
         KmsAlias(self, f"{logical}_alias", name=f"alias/{alias}", target_key_id=key.key_id)
         return key

@@ -34,6 +34,7 @@ from constructs import Construct
 from app_support.checkov_skips import skip_checks
 from eks_platform.context import AwsContext
 from eks_platform.policy import Condition, Statement, policy_document
+from eks_platform.protection import keep
 
 SSE_S3_ONLY = (
     "ALB access logs support only SSE-S3 (Amazon S3-managed keys): Elastic Load Balancing cannot write to an SSE-KMS bucket; "
@@ -52,6 +53,7 @@ class LoadBalancerLogs(Construct):
             # Outside protected environments a destroy removes the logs with the bucket.
             force_destroy=not protected,
         )
+        keep(self.bucket, protected=protected)
         skip_checks(
             self.bucket,
             {

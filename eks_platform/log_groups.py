@@ -14,6 +14,7 @@ from constructs import Construct
 from app_support.checkov_skips import skip_checks
 from config.model import PROTECTED_LOG_RETENTION_DAYS
 from config.observability import CONTAINER_INSIGHTS_LOG_KINDS, container_insights_log_group
+from eks_platform.protection import keep
 
 
 def log_router_group_name(cluster_name: str) -> str:
@@ -32,11 +33,13 @@ class LogGroups(Construct):
         retention_days: int,
         kms_key_arn: str,
         flow_logs: bool,
+        protected: bool = False,
     ) -> None:
         super().__init__(scope, id_)
 
         def group(logical_id: str, name: str) -> CloudwatchLogGroup:
             created = CloudwatchLogGroup(self, logical_id, name=name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+            keep(created, protected=protected)
             if retention_days < PROTECTED_LOG_RETENTION_DAYS:
                 # Protected environments must keep a year (enforced in config/model.py); this one is not protected.
                 skip_checks(

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
+from eks_platform.protection import keep
 
 ROTATION_REASON = (
     "rotation is not configured by this platform: it needs a rotation function for the kind of secret "
@@ -21,7 +22,15 @@ ROTATION_REASON = (
 
 class ServiceSecrets(Construct):
     def __init__(
-        self, scope: Construct, id_: str, *, cluster_name: str, services: Iterable[str], kms_key_arn: str, recovery_window_days: int
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster_name: str,
+        services: Iterable[str],
+        kms_key_arn: str,
+        recovery_window_days: int,
+        protected: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         self.secrets: dict[str, SecretsmanagerSecret] = {}
@@ -35,4 +44,5 @@ class ServiceSecrets(Construct):
                 recovery_window_in_days=recovery_window_days,
             )
             skip_checks(secret, {"CKV2_AWS_57": ROTATION_REASON})
+            keep(secret, protected=protected)
             self.secrets[service] = secret

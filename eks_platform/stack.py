@@ -11,9 +11,10 @@ from app_support.stack_names import platform_stack_name
 from app_support.terraform_state import configure_backend
 from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig
 from config.network import EKS_UNSUPPORTED_ZONE_IDS
-from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
+from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT, TelemetryTags
 from eks_platform.addons import Addons
 from eks_platform.alarm_targets import ServiceWatch, load_balancer_tags
+from eks_platform.alarm_topic import AlarmTopic
 from eks_platform.alarms import Alarms
 from eks_platform.cluster import Cluster
 from eks_platform.collector_network import CollectorNetwork
@@ -27,16 +28,18 @@ from eks_platform.log_groups import LogGroups
 from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.policy import Statement
+from eks_platform.protection import keep
 from eks_platform.secrets import ServiceSecrets
 from eks_platform.service_network import ServiceNetwork
 from eks_platform.service_policies import service_statements
 from eks_platform.service_security_groups import ServiceSecurityGroups
+from eks_platform.telemetry_tags import TelemetryTags as TelemetryTagsSetting
 from eks_platform.vpc_endpoints import VpcEndpoints
 
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 # The API services the platform calls; an emulator must answer all of them.
-EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatch", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3")
+EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatch", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3", "sns")
 
 
 class PlatformStack(ReadableStack):
@@ -48,7 +51,9 @@ class PlatformStack(ReadableStack):
         name = config.cluster_name
         services = config.services
 
-        keys = EncryptionKeys(self, "encryption", aws=aws, cluster_name=name, protected=config.protected)
+        keys = EncryptionKeys(
+            self, "encryption", aws=aws, cluster_name=name, protected=config.protected, alarm_topic=config.alarms.create_topic
+        )
         data_key_arn = keys.platform_data.arn  # read once: a jsii round trip per read, used per service
         logs = LogGroups(
             self,
@@ -59,6 +64,7 @@ class PlatformStack(ReadableStack):
             retention_days=config.log_retention_days,
             kms_key_arn=data_key_arn,
             flow_logs=config.flow_logs,
+            protected=config.protected,
         )
         network = Network(
             self,
@@ -94,6 +100,7 @@ class PlatformStack(ReadableStack):
             namespace_editors=config.namespace_editors,
             access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
         )
+        keep(cluster.cluster, protected=config.protected)
         fargate = FargateProfiles(
             self,
             "fargate",
@@ -147,6 +154,7 @@ class PlatformStack(ReadableStack):
             config=config.ecr,
             kms_key_arn=data_key_arn,
             deployed_tags=config.deployed_image_tags,
+            protected=config.protected,
         )
         secrets = ServiceSecrets(
             self,
@@ -155,6 +163,7 @@ class PlatformStack(ReadableStack):
             services=services,
             kms_key_arn=data_key_arn,
             recovery_window_days=config.secret_recovery_window_days,
+            protected=config.protected,
         )
         oidc = OidcProvider(self, "oidc", issuer_url=cluster.oidc_issuer_url, issuer_host_path=cluster.oidc_issuer_host_path)
         service_roles = {
@@ -202,11 +211,20 @@ class PlatformStack(ReadableStack):
                 )
             ],
         )
+        actions = list(config.alarms.topic_arns)
+        if keys.alarm_topic is not None:
+            topic = AlarmTopic(
+                self, "alarm_topic", cluster_name=name, kms_key_arn=keys.alarm_topic.arn, subscriptions=config.alarms.subscriptions
+            )
+            actions.append(topic.topic.arn)
+        if config.alarms.telemetry_tags is TelemetryTags.MANAGED and not config.omits(EmulatorFeature.CLOUDWATCH_TELEMETRY_TAGS):
+            TelemetryTagsSetting(self, "telemetry_tags", cluster_name=name)
         Alarms(
             self,
             "alarms",
             cluster_name=name,
             config=config.alarms,
+            actions=actions,
             load_balancer_tags=load_balancer_tags(config.all_tags()),
             services={service: ServiceWatch.of(service, spec) for service, spec in services.items()},
         )

@@ -29,7 +29,7 @@ from app_support.stack_names import platform_stack_name
 from config.eks_versions import creation_error, support_warning
 from config.loader import ConfigError, load_environment
 from config.model import EnvironmentConfig
-from scripts import child_process, terraform
+from scripts import child_process, plan_guard, terraform
 from scripts.emulator import Emulator, EmulatorFailed
 from scripts.run_lock import LockHeld, checkout_lock
 from scripts.run_report import EMULATOR_CREDENTIALS, Report, describe_os_error, leftovers
@@ -37,6 +37,7 @@ from scripts.terraform import REPO_ROOT, STACKS_DIR, ToolMissing
 
 ENVIRONMENT = "local"
 STATE_DIR = REPO_ROOT / "terraform-state" / ENVIRONMENT
+REPLAN_FILE = STATE_DIR / "replan.tfplan"
 # A run writes state, logs and the synthesized stacks: a few MB. Below this, it would fail half-way.
 MIN_FREE_MB = 20
 DESTROY_SECONDS = 300
@@ -159,7 +160,7 @@ class LocalRun:
             checks, plan = self.run(
                 "integration checks and re-plan",
                 (pytest, REPO_ROOT, checks_env),
-                self.terraform_command("plan", "-detailed-exitcode", "-input=false", "-no-color"),
+                self.terraform_command("plan", "-detailed-exitcode", "-input=false", "-no-color", f"-out={REPLAN_FILE}"),
             )
             notes.append(self.integration_summary(checks))
             if plan.returncode == 2:
@@ -167,6 +168,12 @@ class LocalRun:
                 raise RunFailed("the plan after apply is not empty: a perpetual diff (the plan is printed above)")
             self.check("terraform plan", plan)
             notes.append("plan: no changes")
+            # The plan guard of protected environments (scripts/plan_guard.py) on Terraform's own JSON of this plan.
+            shown = self.check("terraform show", self.run("terraform show", self.terraform_command("show", "-json", str(REPLAN_FILE)))[0])
+            lost = plan_guard.losses(json.loads(shown.stdout))
+            if lost:
+                raise RunFailed(f"the plan guard names {len(lost)} guarded resource(s) the re-plan would delete: {lost[0]}")
+            notes.append("plan guard: no guarded resource deleted or replaced")
 
     @staticmethod
     def integration_summary(checks: child_process.Finished) -> str:

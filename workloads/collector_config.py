@@ -61,8 +61,12 @@ ALARM_METRICS = {
     "kube_horizontalpodautoscaler_status_current_replicas": [["ClusterName", "Namespace", "HorizontalPodAutoscaler"]],
     "kube_horizontalpodautoscaler_spec_max_replicas": [["ClusterName", "Namespace", "HorizontalPodAutoscaler"]],
     "coredns_dns_responses_total": [["ClusterName", "rcode"]],
+    # The CoreDNS heartbeat alarm (eks_platform/alarms.py): requests served, whatever the answer. CoreDNS names it
+    # coredns_dns_requests_total (coredns/coredns v1.11.1, commit ae2bbc29be1aaae0b3ded5d188968a6c97bb3144,
+    # plugin/metrics/vars/vars.go: namespace coredns, subsystem dns, name requests_total; read 2026-12-05).
+    "coredns_dns_requests_total": [["ClusterName"]],
 }
-COUNTERS = ["kube_pod_container_status_restarts_total", "coredns_dns_responses_total"]
+COUNTERS = ["kube_pod_container_status_restarts_total", "coredns_dns_responses_total", "coredns_dns_requests_total"]
 
 
 def _relabel_to_dimensions() -> list[dict[str, Any]]:

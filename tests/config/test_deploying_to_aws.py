@@ -85,6 +85,24 @@ def test_every_shipped_example_value_is_warned_about(configs) -> None:
     assert example_warnings(configs["local"]) == []  # the emulator never reaches AWS
 
 
+def test_example_alarm_endpoints_are_warned_about_and_real_ones_are_not(configs) -> None:
+    """An alarm subscribed to example.com (RFC 2606) pages nobody: the synth says so for each endpoint."""
+    prod = configs["prod"]
+    fields = {line.split(": ")[1] for line in example_warnings(prod)}
+    assert {f"alarms.subscriptions.{name}.endpoint" for name in prod.alarms.subscriptions} <= fields
+    assert "alarms.subscriptions.oncall-email.endpoint" in {line.split(": ")[1] for line in example_warnings(configs["staging"])}
+    real = prod.alarms.model_copy(
+        update={
+            "subscriptions": {"oncall": prod.alarms.subscriptions["oncall-email"].model_copy(update={"endpoint": "oncall@payments.test"})},
+            "topic_arns": ("arn:aws:sns:us-east-1:210987654321:payments",),
+        }
+    )
+    lines = example_warnings(prod.model_copy(update={"alarms": real}))
+    assert not [line for line in lines if ": alarms." in line]
+    example_topic = prod.alarms.model_copy(update={"topic_arns": ("arn:aws:sns:us-east-1:111122223333:payments",)})
+    assert any(": alarms.topic_arns: " in line for line in example_warnings(prod.model_copy(update={"alarms": example_topic})))
+
+
 def test_real_values_silence_the_warnings(workspace: Path) -> None:
     config = load_dev(
         workspace,

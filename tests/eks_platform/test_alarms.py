@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from config.model import EnvironmentConfig
@@ -16,9 +17,14 @@ def alarms(env: Synthesized) -> dict[str, dict]:
     return {a["alarm_name"]: a for a in env.resources("platform", "aws_cloudwatch_metric_alarm").values()}
 
 
+# The signal sources whose silence must page (issue 22): Container Insights' pod metrics, the
+# kube-state-metrics pipeline, CoreDNS's metrics.
+HEARTBEATS = ("container-insights-heartbeat", "cluster-state-heartbeat", "coredns-heartbeat")
+
+
 def test_every_service_has_restart_and_autoscaler_alarms_and_the_cluster_its_own(env: Synthesized) -> None:
     cluster = env.config.cluster_name
-    expected = {f"{cluster}-{name}" for name in ("alb-target-5xx", "alb-elb-5xx", "alb-latency", "coredns-servfail")}
+    expected = {f"{cluster}-{name}" for name in ("alb-target-5xx", "alb-elb-5xx", "alb-latency", "coredns-servfail", *HEARTBEATS)}
     expected |= {f"{cluster}-{service}-pod-restarts" for service in env.config.services}
     expected |= {
         f"{cluster}-{service}-hpa-at-max" for service, spec in env.config.services.items() if ServiceWatch.of(service, spec).scales
@@ -79,10 +85,110 @@ def test_alarms_read_exactly_what_the_collector_writes(env: Synthesized) -> None
                 assert (metric["metric_name"], tuple(sorted(metric["dimensions"]))) in declared, alarm["alarm_name"]
 
 
-def test_missing_data_does_not_page_and_every_alarm_notifies_the_configured_topics(env: Synthesized) -> None:
+def test_only_the_heartbeats_treat_missing_data_as_breaching(env: Synthesized) -> None:
+    """Silence pages through the heartbeats, once; the other alarms read a missing datapoint as 'nothing happened'."""
     for name, alarm in alarms(env).items():
-        assert alarm["treat_missing_data"] == "notBreaching", name
-        assert alarm["alarm_actions"] == alarm["ok_actions"] == list(env.config.alarms.topic_arns), name
+        expected = "breaching" if name.removeprefix(f"{env.config.cluster_name}-") in HEARTBEATS else "notBreaching"
+        assert alarm["treat_missing_data"] == expected, name
+
+
+def test_every_treat_missing_data_choice_has_its_reason_beside_it() -> None:
+    """Each alarm states how missing data counts, with a comment saying why right above it."""
+    lines = (Path(__file__).resolve().parents[2] / "eks_platform" / "alarms.py").read_text().splitlines()
+    choices = [i for i, line in enumerate(lines) if line.strip().startswith("missing=")]
+    assert len(choices) == sum("self._alarm(" in line for line in lines) >= 5  # one per call site
+    for i in choices:
+        assert lines[i - 1].strip().startswith("#"), lines[i]
+
+
+def test_a_heartbeat_fires_when_its_source_wrote_nothing_for_fifteen_minutes(env: Synthesized) -> None:
+    exporters = collector_config(cluster_name=env.config.cluster_name, region=env.config.region, namespace="amazon-cloudwatch")["exporters"]
+    declared = {
+        (exporter["namespace"], name, tuple(sorted(dimensions)))
+        for exporter in exporters.values()
+        for decl in exporter["metric_declarations"]
+        for name in decl["metric_name_selectors"]
+        for dimensions in decl["dimensions"]
+    }
+    for name in HEARTBEATS:
+        alarm = alarms(env)[f"{env.config.cluster_name}-{name}"]
+        assert alarm["comparison_operator"] == "LessThanThreshold" and alarm["threshold"] == 1
+        assert alarm["evaluation_periods"] == alarm["datapoints_to_alarm"] == 3
+        (query,) = alarm["metric_query"]
+        assert query["period"] == 300 and query["return_data"] is True
+        match = re.fullmatch(
+            r'SELECT COUNT\((\w+)\) FROM SCHEMA\("([^"]+)", ([\w, ]+)\) WHERE ClusterName = \'([\w-]+)\'', query["expression"]
+        )
+        assert match, query["expression"]
+        metric, namespace, dimensions, cluster = match.groups()
+        assert cluster == env.config.cluster_name
+        # The heartbeat counts a metric the collector really writes, with exactly that dimension set.
+        assert (namespace, metric, tuple(sorted(dimensions.split(", ")))) in declared, name
+
+
+def test_every_alarm_notifies_on_alarm_and_on_ok(env: Synthesized) -> None:
+    expected = list(env.config.alarms.topic_arns)
+    if env.config.alarms.create_topic:
+        expected.append("${aws_sns_topic.alarm_topic_topic.arn}")
+    for name, alarm in alarms(env).items():
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == expected, name
+
+
+def test_prod_pages_someone_from_every_alarm(synthesized: dict[str, Synthesized]) -> None:
+    prod = synthesized["prod"]
+    assert prod.config.protected
+    topics = prod.resources("platform", "aws_sns_topic")
+    subscriptions = prod.resources("platform", "aws_sns_topic_subscription")
+    assert subscriptions and all(s["topic_arn"] == "${aws_sns_topic.alarm_topic_topic.arn}" for s in subscriptions.values())
+    for name, alarm in alarms(prod).items():
+        assert alarm["alarm_actions"], name
+        for action in alarm["alarm_actions"]:
+            assert action.startswith("arn:aws:sns:") or action.removeprefix("${aws_sns_topic.").split(".")[0] in topics, name
+
+
+def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(synthesized: dict[str, Synthesized]) -> None:
+    """CloudWatch needs kms:Decrypt and kms:GenerateDataKey* on the topic's key to publish to an encrypted
+    topic (Amazon SNS Developer Guide, sns-key-management.html#compatibility-with-aws-services)."""
+    prod = synthesized["prod"]
+    (topic,) = prod.resources("platform", "aws_sns_topic").values()
+    assert topic["name"] == f"{prod.config.cluster_name}-alarms"
+    key_ref = topic["kms_master_key_id"]
+    assert key_ref.startswith("${aws_kms_key.") and key_ref.endswith(".arn}")
+    key = prod.resources("platform", "aws_kms_key")[key_ref.removeprefix("${aws_kms_key.").removesuffix(".arn}")]
+    assert key["enable_key_rotation"] is True
+    document_id = key["policy"].removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
+    statements = prod.data("platform", "aws_iam_policy_document")[document_id]["statement"]
+    cloudwatch = [s for s in statements if any("cloudwatch.amazonaws.com" in p["identifiers"] for p in s.get("principals", []))]
+    (statement,) = cloudwatch
+    assert set(statement["actions"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    conditions = {c["variable"]: c for c in statement["condition"]}
+    (source_arn,) = conditions["aws:SourceArn"]["values"]
+    assert f":cloudwatch:{prod.config.region}:" in source_arn and source_arn.endswith(f":alarm:{prod.config.cluster_name}-*")
+    assert conditions["aws:SourceAccount"]["test"] == "StringEquals"
+
+
+def test_subscriptions_come_from_the_environment(configs: dict[str, EnvironmentConfig], synthesized: dict[str, Synthesized]) -> None:
+    for name, env in synthesized.items():
+        subscriptions = env.resources("platform", "aws_sns_topic_subscription")
+        assert {(s["protocol"], s["endpoint"]) for s in subscriptions.values()} == {
+            (sub.protocol, sub.endpoint) for sub in configs[name].alarms.subscriptions.values()
+        }, name
+        assert bool(env.resources("platform", "aws_sns_topic")) == configs[name].alarms.create_topic, name
+
+
+def test_the_telemetry_tag_setting_is_managed_where_the_environment_says_so(synthesized: dict[str, Synthesized]) -> None:
+    """The load balancer alarms select by tag; CloudWatch reads tags only with "resource tags for telemetry" on,
+    declared through CloudFormation (AWS::ObservabilityAdmin::TelemetryEnrichment, Scope ACCOUNT)."""
+    for name, env in synthesized.items():
+        stacks = env.resources("platform", "aws_cloudformation_stack")
+        managed = env.config.alarms.telemetry_tags == "managed" and env.config.emulator is None
+        assert bool(stacks) == managed, name
+        if managed:
+            (stack,) = stacks.values()
+            template = json.loads(stack["template_body"])
+            (resource,) = template["Resources"].values()
+            assert resource == {"Type": "AWS::ObservabilityAdmin::TelemetryEnrichment", "Properties": {"Scope": "ACCOUNT"}}
+    assert synthesized["prod"].resources("platform", "aws_cloudformation_stack")
 
 
 def test_topics_and_thresholds_come_from_the_environment_and_a_fixed_size_service_has_no_autoscaler_alarm(

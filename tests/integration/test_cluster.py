@@ -366,4 +366,27 @@ def test_the_load_balancer_alarms_query_sees_this_environments_load_balancers(aw
         )
         return result["MetricDataResults"][0]["Values"]
 
-    assert wait_for(values, timeout=600, interval=30), "the tag query found no requests: turn on resource tags for telemetry (README)"
+    assert wait_for(values, timeout=600, interval=30), (
+        "the tag query found no requests: resource tags for telemetry is off in this account and Region "
+        "(alarms.telemetry_tags: managed in exactly one environment there; docs/operations.md)"
+    )
+
+
+def test_every_heartbeat_counts_datapoints_from_its_source(aws, kube, deployed_config: EnvironmentConfig) -> None:
+    """The heartbeat alarms page on silence; on a healthy cluster each one's query finds data (else it pages forever)."""
+    import datetime as dt
+
+    from eks_platform.alarm_targets import HEARTBEATS, heartbeat_query
+
+    cloudwatch = aws("cloudwatch")
+    for source, (namespace, metric, dimensions) in HEARTBEATS.items():
+        query = heartbeat_query(namespace, metric, dimensions, deployed_config.cluster_name)
+
+        def values(query=query):
+            now = dt.datetime.now(dt.UTC)
+            result = cloudwatch.get_metric_data(
+                MetricDataQueries=[{"Id": "q", "Expression": query, "Period": 300}], StartTime=now - dt.timedelta(hours=1), EndTime=now
+            )
+            return result["MetricDataResults"][0]["Values"]
+
+        assert wait_for(values, timeout=900, interval=60), f"{source}: no {metric} datapoint in an hour; its heartbeat alarm would page"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -59,22 +60,70 @@ def test_every_fargate_namespace_has_its_log_group(aws, deployed_config: Environ
         assert groups[0]["retentionInDays"] == deployed_config.log_retention_days
 
 
+def alarm_topic_arn(aws, deployed_config: EnvironmentConfig) -> str | None:
+    """The environment's own alarm topic, found by its name (None when it creates none)."""
+    name = f"{deployed_config.cluster_name}-alarms"
+    arns = [t["TopicArn"] for page in aws("sns").get_paginator("list_topics").paginate() for t in page["Topics"]]
+    found = [arn for arn in arns if arn.rsplit(":", 1)[1] == name]
+    assert len(found) == int(deployed_config.alarms.create_topic), found
+    return found[0] if found else None
+
+
 def test_alarms_watch_every_service_and_carry_the_environment_tags(
     aws, outputs: dict[str, Any], deployed_config: EnvironmentConfig
 ) -> None:
+    """moto stores alarms but never evaluates them: this checks what they watch and whom they notify."""
     cloudwatch = aws("cloudwatch")
     cluster = deployed_config.cluster_name
     alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix=f"{cluster}-")["MetricAlarms"]}
-    expected = {f"{cluster}-{name}" for name in ("alb-target-5xx", "alb-elb-5xx", "alb-latency", "coredns-servfail")}
+    heartbeats = {f"{cluster}-{source}-heartbeat" for source in ("container-insights", "cluster-state", "coredns")}
+    expected = {f"{cluster}-{name}" for name in ("alb-target-5xx", "alb-elb-5xx", "alb-latency", "coredns-servfail")} | heartbeats
     expected |= {f"{cluster}-{service}-pod-restarts" for service in deployed_config.services}
     # A fixed-size service (min == max) has no autoscaler alarm.
     expected |= {f"{cluster}-{s}-hpa-at-max" for s, spec in deployed_config.services.items() if ServiceWatch.of(s, spec).scales}
     assert set(alarms) == expected
+    topic = alarm_topic_arn(aws, deployed_config)
+    actions = [*deployed_config.alarms.topic_arns, *([topic] if topic else [])]
     for name, alarm in alarms.items():
         assert alarm["Metrics"], f"{name} has no metric queries"
-        assert alarm["AlarmActions"] == list(deployed_config.alarms.topic_arns), name
+        assert alarm["AlarmActions"] == alarm["OKActions"] == actions, name
+        assert alarm["TreatMissingData"] == ("breaching" if name in heartbeats else "notBreaching"), name
         tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
         assert tags.get("Environment") == deployed_config.name, name
+
+
+def test_the_alarm_topic_is_encrypted_and_subscribed_as_configured(aws, deployed_config: EnvironmentConfig) -> None:
+    topic = alarm_topic_arn(aws, deployed_config)
+    if topic is None:
+        pytest.skip(f"{deployed_config.name} creates no alarm topic (alarms.create_topic is false)")
+    sns = aws("sns")
+    key = sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId")
+    assert key, "the alarm topic is not KMS-encrypted"
+    # The key is the platform's own alarm-topic key, rotated, and lets CloudWatch publish.
+    metadata = aws("kms").describe_key(KeyId=key)["KeyMetadata"]
+    assert metadata["Description"] == f"{deployed_config.cluster_name}: the alarm notification topic"
+    policy = json.loads(aws("kms").get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    granted = {
+        action
+        for statement in policy["Statement"]
+        if statement.get("Principal", {}).get("Service") in ("cloudwatch.amazonaws.com", ["cloudwatch.amazonaws.com"])
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert granted == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert sorted((s["Protocol"], s["Endpoint"]) for s in subscriptions) == sorted(
+        (sub.protocol, sub.endpoint) for sub in deployed_config.alarms.subscriptions.values()
+    )
+
+
+def test_resource_tags_for_telemetry_are_on_where_the_environment_manages_them(aws, deployed_config: EnvironmentConfig) -> None:
+    """The load balancer alarms' tag queries select nothing until the account has the setting on."""
+    if deployed_config.emulator is not None:
+        pytest.skip("the emulator has no observabilityadmin API and evaluates no alarm (config/environments/local.yaml: omit)")
+    if deployed_config.alarms.telemetry_tags != "managed":
+        pytest.skip(f"{deployed_config.name}: another environment in the account manages resource tags for telemetry")
+    status = aws("observabilityadmin").get_telemetry_enrichment_status()["Status"]
+    assert status == "Running", status
 
 
 def test_container_insights_writes_only_to_its_own_log_groups(aws, outputs: dict[str, Any], deployed_config: EnvironmentConfig) -> None:
