@@ -17,6 +17,7 @@ class EmulatorFeature(StrEnum):
     EKS_ADDONS = "eks_addons"
     EKS_ACCESS_API = "eks_access_api"
     EKS_CLUSTER_SECURITY_GROUP = "eks_cluster_security_group"
+    REFERENCED_RULE_DESCRIPTIONS = "referenced_rule_descriptions"
 
 
 class EmulatorConfig(Frozen):

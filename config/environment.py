@@ -30,6 +30,8 @@ from config.rules import (
     ECR_REPOSITORY_NAME_MAX,
     IAM_ROLE_NAME_MAX,
     LOG_RETENTION_DAYS,
+    PROTECTED_EGRESS_MIN_PREFIX,
+    PROTECTED_EGRESS_RULES_MAX,
     PROTECTED_LOG_RETENTION_DAYS,
     Frozen,
     aws_region,
@@ -173,6 +175,29 @@ class EnvironmentConfig(Frozen):
             raise ValueError("secret_recovery_window_days: a protected environment keeps deleted secrets recoverable (7 to 30)")
         if self.emulator is not None:
             raise ValueError("emulator: a protected environment deploys to real AWS")
+        return self
+
+    @model_validator(mode="after")
+    def _service_egress_leaves_the_vpc(self) -> EnvironmentConfig:
+        """A service's `egress` names networks outside the VPC (inside it, `reaches` decides), and a
+        protected environment allows only a few narrow ones."""
+        for name, service in self.services.items():
+            for rule in service.egress:
+                if rule.network.overlaps(self.vpc.network):
+                    raise ValueError(
+                        f"services.{name}.egress: {rule.cidr!r} overlaps the VPC {self.vpc.cidr}; "
+                        "other services are reached through `reaches`, AWS APIs through VPC endpoints"
+                    )
+                if self.protected and rule.network.prefixlen < PROTECTED_EGRESS_MIN_PREFIX:
+                    raise ValueError(
+                        f"services.{name}.egress: {rule.cidr!r} is wider than a /{PROTECTED_EGRESS_MIN_PREFIX}, "
+                        "the widest a protected environment allows (PCI DSS 1.3.2)"
+                    )
+            if self.protected and len(service.egress_rules) > PROTECTED_EGRESS_RULES_MAX:
+                raise ValueError(
+                    f"services.{name}.egress: {len(service.egress_rules)} CIDR and port pairs, at most "
+                    f"{PROTECTED_EGRESS_RULES_MAX} in a protected environment (PCI DSS 1.3.2)"
+                )
         return self
 
     @model_validator(mode="after")

@@ -26,7 +26,7 @@ from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.policy import Statement
 from eks_platform.secrets import ServiceSecrets
-from eks_platform.service_network import ServiceNetwork
+from eks_platform.service_network import ServiceNetwork, endpoint_services
 from eks_platform.service_policies import service_statements
 from eks_platform.service_security_groups import ServiceSecurityGroups
 from eks_platform.vpc_endpoints import VpcEndpoints
@@ -59,7 +59,7 @@ class PlatformStack(ReadableStack):
             flow_logs=config.flow_logs,
         )
         network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs, aws=aws)
-        VpcEndpoints(
+        endpoints = VpcEndpoints(
             self,
             "vpc_endpoints",
             cluster_name=name,
@@ -68,6 +68,7 @@ class PlatformStack(ReadableStack):
             vpc_cidr=config.vpc.cidr,
             subnet_ids=network.private_subnet_ids,
             route_table_ids=[table.id for table in network.private_route_tables],
+            used_apis=endpoint_services(services.values()),
         )
         cluster = Cluster(
             self,
@@ -107,6 +108,10 @@ class PlatformStack(ReadableStack):
                 None if config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP) else cluster.cluster.vpc_config.cluster_security_group_id
             ),
             services={service: ServiceNetwork.of(spec) for service, spec in services.items()},
+            endpoints_security_group_id=endpoints.security_group.id,
+            prefix_lists=endpoints.prefix_lists,
+            internal_clients=config.vpc.internal_clients,
+            describe_references=not config.omits(EmulatorFeature.REFERENCED_RULE_DESCRIPTIONS),
         )
 
         access_logs = LoadBalancerLogs(
@@ -203,8 +208,9 @@ class PlatformStack(ReadableStack):
             kubeconfig_command=f"aws eks update-kubeconfig --name {name} --region {config.region}",
             service_security_group_ids={service: group.id for service, group in security_groups.services.items()},
             pod_security_group_id=security_groups.pods.id,
-            internal_alb_security_group_id=security_groups.load_balancers["internal"].id,
-            internet_facing_alb_security_group_id=security_groups.load_balancers["internet-facing"].id,
+            # "" where no service uses the scheme: the group is not created, and no Ingress names it.
+            internal_alb_security_group_id=security_groups.load_balancer_id("internal"),
+            internet_facing_alb_security_group_id=security_groups.load_balancer_id("internet-facing"),
             load_balancer_logs_bucket=access_logs.name,
             container_insights_role_arn=collector_role.arn,
         )
