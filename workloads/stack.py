@@ -21,15 +21,18 @@ from app_support.terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backen
 from config.loader import REPO_ROOT, SERVICES_DIR
 from config.model import EnvironmentConfig, ServiceConfig
 from eks_platform.outputs import PlatformOutputs
-from eks_platform.service_network import ServiceNetwork
+from eks_platform.service_network import ServiceNetwork, chart_values
 from workloads.alb_controller import AlbController
 from workloads.container_insights import CHART_DIR as CONTAINER_INSIGHTS_CHART_DIR
 from workloads.container_insights import ContainerInsights
 from workloads.fargate_logging import FargateLogging
+from workloads.ingress_classes import CHART_DIR as INGRESS_CLASSES_CHART_DIR
+from workloads.ingress_classes import IngressClasses, class_values
 from workloads.ingress_groups import placements
 from workloads.metrics_server import MetricsServer
 from workloads.pod_security_groups import PodSecurityGroups
 from workloads.service_chart import CHART_DIGEST, CHART_DIR, IMAGE_REPOSITORY, chart_digest, check_all_service_values, static_values
+from workloads.team_access import TeamAccess
 
 # Pod Security Standards, enforced by the API server for every pod in a service namespace.
 POD_SECURITY_LABELS = {
@@ -80,6 +83,16 @@ def load_balancer_values(config: EnvironmentConfig, platform: PlatformOutputs, s
     }
 
 
+def service_ingresses(config: EnvironmentConfig) -> dict[str, tuple[str, str, bool]]:
+    """Service -> (namespace, scheme, dedicated) of every service with an Ingress."""
+    result = {}
+    for service, spec in config.services.items():
+        ingress = chart_values(spec).get("ingress") or {}
+        if ingress.get("enabled"):
+            result[service] = (spec.namespace, str(ingress["scheme"]), ingress.get("dedicated") is True)
+    return result
+
+
 class WorkloadsStack(ReadableStack):
     def __init__(
         self, scope: Construct, config: EnvironmentConfig, *, services_dir: Path = SERVICES_DIR, render_values: bool = True
@@ -123,6 +136,13 @@ class WorkloadsStack(ReadableStack):
             namespace_labels=POD_SECURITY_LABELS,
             depends_on=logged,
         )
+        ingress_classes = IngressClasses(
+            self,
+            "ingress_classes",
+            chart_path=chart_path_of(INGRESS_CLASSES_CHART_DIR),
+            values=class_values(config.cluster_name, service_ingresses(config)),
+            depends_on=[controller.release, *logged],  # the controller's chart installs the IngressClassParams CRD
+        )
         chart_path = chart_path_of(CHART_DIR)
         content = ReleaseSet(name=CHART_DIGEST, value=chart_digest(), type="string")  # a chart edit is a plan diff
         self.releases: dict[str, Release] = {}
@@ -142,6 +162,7 @@ class WorkloadsStack(ReadableStack):
                 ),
                 automount_service_account_token=False,
             )
+            TeamAccess(self, f"team_access_{service}", namespace=spec.namespace, protected=config.protected, depends_on=[namespace])
             security_groups = PodSecurityGroups(
                 self,
                 f"pod_security_groups_{service}",
@@ -166,7 +187,7 @@ class WorkloadsStack(ReadableStack):
                 atomic=True,
                 # The controller's webhook rejects Ingresses until it is ready; on destroy the
                 # release (and its load balancer) goes first, while the controller can still clean up.
-                depends_on=[namespace, account, controller.release, security_groups.policy, *logged],
+                depends_on=[namespace, account, controller.release, ingress_classes.release, security_groups.policy, *logged],
             )
 
     def _providers(self, platform: PlatformOutputs) -> None:
