@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from config.access import principal_arns, principal_key
+from config.access_logs import AccessLogConfig
 from config.claims import check_claims
 from config.emulator import EmulatorConfig, EmulatorFeature
 from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig, derived_profiles
@@ -70,6 +71,7 @@ class EnvironmentConfig(Frozen):
     fargate_profiles: Mapping[str, FargateProfileConfig]
     ecr: EcrConfig = EcrConfig()
     alarms: AlarmConfig = AlarmConfig()
+    access_logs: AccessLogConfig = AccessLogConfig()
     secret_recovery_window_days: StrictInt
     data_bucket: str
     cluster_admin_arns: tuple[str, ...] = ()
@@ -175,6 +177,24 @@ class EnvironmentConfig(Frozen):
             raise ValueError("secret_recovery_window_days: a protected environment keeps deleted secrets recoverable (7 to 30)")
         if self.emulator is not None:
             raise ValueError("emulator: a protected environment deploys to real AWS")
+        return self
+
+    @model_validator(mode="after")
+    def _access_log_lock_fits(self) -> EnvironmentConfig:
+        """Object Lock only where the bucket is kept (elsewhere a destroy empties and deletes it), and no
+        longer than the logs live (the lifecycle cannot expire a locked version)."""
+        days = self.access_logs.object_lock_days
+        if days is None:
+            return self
+        if not self.protected:
+            raise ValueError(
+                "access_logs.object_lock_days: Object Lock is for protected environments (elsewhere a destroy deletes the bucket)"
+            )
+        if days > self.log_retention_days:
+            raise ValueError(
+                f"access_logs.object_lock_days: {days} is longer than log_retention_days ({self.log_retention_days}), "
+                "after which the logs expire"
+            )
         return self
 
     @model_validator(mode="after")

@@ -15,13 +15,22 @@ from eks_platform.context import AwsContext
 from eks_platform.policy import Condition, Statement, policy_document
 
 # In a key policy, Resource "*" means the key itself, and the account root statement only
-# delegates to IAM (AWS's default key policy); identity-policy checks do not apply.
+# delegates to IAM (AWS's default key policy); identity-policy checks do not apply. Each key's
+# reason names exactly the statements its policy has.
 _KEY_POLICY = (
-    "a KMS key policy: Resource '*' is this key. The account root statement delegates access to IAM policies "
-    "(AWS's default key policy), and the CloudWatch Logs statement is limited by an encryption-context condition "
-    "to this account's log groups in the region"
+    "a KMS key policy: Resource '*' is this key. The account root statement delegates access to IAM policies (AWS's default key policy)"
 )
-KEY_POLICY_SKIPS = {"CKV_AWS_109": _KEY_POLICY, "CKV_AWS_111": _KEY_POLICY, "CKV_AWS_356": _KEY_POLICY}
+_LOGS_STATEMENT = (
+    ", and the CloudWatch Logs statement is limited by an encryption-context condition to this account's log groups in the region"
+)
+
+
+def key_policy_skips(*, logs_statement: bool) -> dict[str, str]:
+    reason = _KEY_POLICY + (_LOGS_STATEMENT if logs_statement else "; it has no other statement")
+    return {"CKV_AWS_109": reason, "CKV_AWS_111": reason, "CKV_AWS_356": reason}
+
+
+LOGS_SID = "CloudWatchLogsEncryptsThisAccountsGroups"
 
 
 class EncryptionKeys(Construct):
@@ -39,7 +48,7 @@ class EncryptionKeys(Construct):
         # CloudWatch Logs encrypts with the key itself (not through the caller's identity), so
         # the key policy must admit the service, limited to this account's log groups.
         logs_service = Statement(
-            sid="CloudWatchLogsEncryptsThisAccountsGroups",
+            sid=LOGS_SID,
             actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             resources=["*"],
             principals={"Service": [f"logs.{aws.region}.amazonaws.com"]},
@@ -51,7 +60,7 @@ class EncryptionKeys(Construct):
 
     def _key(self, logical: str, alias: str, purpose: str, statements: list[Statement]) -> KmsKey:
         policy = policy_document(self, f"{logical}_key_policy", statements)
-        skip_checks(policy, KEY_POLICY_SKIPS)
+        skip_checks(policy, key_policy_skips(logs_statement=any(statement.sid == LOGS_SID for statement in statements)))
         key = KmsKey(
             self,
             f"{logical}_key",

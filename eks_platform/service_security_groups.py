@@ -46,7 +46,7 @@ from eks_platform.vpc_endpoints import PLATFORM_GATEWAYS
 
 SCHEMES = ("internal", "internet-facing")
 ATTACHED_BY_POLICY = (
-    "attached outside this stack: to the pods of every service namespace by the workloads stack's SecurityGroupPolicy "
+    "attached outside this stack: to the pods of {whom} by the workloads stack's SecurityGroupPolicy in each such namespace "
     "(workloads/pod_security_groups.py)"
 )
 ATTACHED_BY_CONTROLLER = (
@@ -113,7 +113,7 @@ class ServiceSecurityGroups(Construct):
                 self._egress(f"alb_{key}_to_pods_{port}", group, port, f"to service pods on {port}", cidr_ipv4=vpc_cidr)
 
         self.pods = self._group("pods", "pods", "every service pod: DNS, API server, VPC endpoints, kubelet; never pod to pod or internet")
-        skip_checks(self.pods, {"CKV2_AWS_5": ATTACHED_BY_POLICY})
+        skip_checks(self.pods, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(whom="every service")})
         self._egress("pods_https_endpoints", self.pods, HTTPS, "HTTPS to the interface VPC endpoints", group_id=endpoints_security_group_id)
         for api in PLATFORM_GATEWAYS:
             self._egress(f"pods_https_{api}", self.pods, HTTPS, f"HTTPS to {api} (gateway endpoint)", prefix_list_id=prefix_lists[api])
@@ -123,7 +123,7 @@ class ServiceSecurityGroups(Construct):
         self.services = {name: self._group(f"service_{key_of(name)}", f"svc-{name}", f"pods of {name}") for name in services}
         for name, network in services.items():
             group = self.services[name]
-            skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_POLICY})
+            skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(whom=f"the service {name}")})
             key = key_of(name)
             if network.scheme is not None:
                 self._ingress(

@@ -115,7 +115,13 @@ class PlatformStack(ReadableStack):
         )
 
         access_logs = LoadBalancerLogs(
-            self, "alb_access_logs", aws=aws, cluster_name=name, retention_days=config.log_retention_days, protected=config.protected
+            self,
+            "alb_access_logs",
+            aws=aws,
+            cluster_name=name,
+            retention_days=config.log_retention_days,
+            protected=config.protected,
+            object_lock_days=config.access_logs.object_lock_days,
         )
 
         repositories = Repositories(

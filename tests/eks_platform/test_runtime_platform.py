@@ -59,13 +59,16 @@ def test_kube_system_logs_go_to_a_platform_created_encrypted_group(env: Synthesi
 
 
 def test_access_log_bucket_is_private_encrypted_and_writable_only_by_elb(env: Synthesized) -> None:
-    (encryption,) = env.resources("platform", "aws_s3_bucket_server_side_encryption_configuration").values()
-    (rule,) = encryption["rule"]
-    assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"  # ALB logs accept SSE-S3 only
-    (block,) = env.resources("platform", "aws_s3_bucket_public_access_block").values()
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    (lifecycle,) = env.resources("platform", "aws_s3_bucket_lifecycle_configuration").values()
-    assert lifecycle["rule"][0]["expiration"][0]["days"] == env.config.log_retention_days
+    for prefix in ("alb_access_logs", "alb_access_logs_access_bucket"):  # the logs, and the record of access to them
+        encryption = env.resources("platform", "aws_s3_bucket_server_side_encryption_configuration")[f"{prefix}_encryption"]
+        (rule,) = encryption["rule"]
+        assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"  # ALB logs accept SSE-S3 only
+        block = env.resources("platform", "aws_s3_bucket_public_access_block")[f"{prefix}_public_access_block"]
+        assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+        lifecycle = env.resources("platform", "aws_s3_bucket_lifecycle_configuration")[f"{prefix}_lifecycle"]
+        assert lifecycle["rule"][0]["expiration"][0]["days"] == env.config.log_retention_days
+        # A replaced or deleted log's old version lives at least as long as the logs (PCI DSS 10.5.1).
+        assert lifecycle["rule"][0]["noncurrent_version_expiration"][0]["noncurrent_days"] >= env.config.log_retention_days
     document = env.data("platform", "aws_iam_policy_document")["alb_access_logs_policy_document"]
     *writes, tls_only = document["statement"]
     for statement in writes:
@@ -75,5 +78,5 @@ def test_access_log_bucket_is_private_encrypted_and_writable_only_by_elb(env: Sy
     # Nothing reaches the bucket without TLS.
     assert (tls_only["effect"], tls_only["actions"]) == ("Deny", ["s3:*"])
     assert tls_only["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
-    (bucket,) = env.resources("platform", "aws_s3_bucket").values()
-    assert bucket["force_destroy"] is (not env.config.protected)
+    for bucket in env.resources("platform", "aws_s3_bucket").values():
+        assert bucket["force_destroy"] is (not env.config.protected)

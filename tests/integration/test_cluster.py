@@ -267,6 +267,16 @@ def test_service_teams_cannot_create_ingresses_or_services_or_exec_where_protect
         assert allowed(namespace, "create", "", "pods", "exec") is not deployed_config.protected
 
 
+def test_load_balancer_access_logs_arrive_in_their_bucket(aws, kube, deployed_config: EnvironmentConfig) -> None:
+    """ELB delivers into the bucket as configured (with Object Lock's default retention where it is set, which
+    only a real account shows works with ELB's delivery); the first logs come within five minutes of traffic."""
+    s3 = aws("s3")
+    account = aws("sts").get_caller_identity()["Account"]
+    bucket = f"{deployed_config.cluster_name}-alb-logs-{account}"
+    found = s3.list_objects_v2(Bucket=bucket, Prefix=f"{deployed_config.cluster_name}/AWSLogs/{account}/", MaxKeys=1)
+    assert found.get("KeyCount", 0) > 0, f"no access log in s3://{bucket}/ yet: send requests and wait five minutes"
+
+
 # --- Container Insights and the alarms' metrics -------------------------------------------------
 
 

@@ -47,6 +47,9 @@ def test_access_log_bucket_is_private_and_encrypted(aws, outputs: dict[str, Any]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values())
+    # who read, replaced or deleted a log is recorded in the separate access bucket (S3 server access logging)
+    logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+    assert logging["TargetBucket"] == f"{bucket}-access"
 
 
 def test_every_fargate_namespace_has_its_log_group(aws, deployed_config: EnvironmentConfig) -> None:
