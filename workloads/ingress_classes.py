@@ -22,6 +22,8 @@ from typing import Any
 from constructs import Construct
 
 from config.loader import REPO_ROOT
+from config.model import EnvironmentConfig
+from eks_platform.service_network import chart_values
 from workloads.ingress_groups import group_name
 from workloads.platform_release import platform_release
 
@@ -46,6 +48,16 @@ def class_values(cluster_name: str, ingresses: Mapping[str, tuple[str, str, bool
         )
         entry["namespaces"] = sorted({*entry["namespaces"], namespace})
     return {"classes": dict(sorted(classes.items()))}
+
+
+def service_ingresses(config: EnvironmentConfig) -> dict[str, tuple[str, str, bool]]:
+    """Service -> (namespace, scheme, dedicated) of every service with an Ingress."""
+    result = {}
+    for service, spec in config.services.items():
+        ingress = chart_values(spec).get("ingress") or {}
+        if ingress.get("enabled"):
+            result[service] = (spec.namespace, str(ingress["scheme"]), ingress.get("dedicated") is True)
+    return result
 
 
 class IngressClasses(Construct):

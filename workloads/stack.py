@@ -21,13 +21,13 @@ from app_support.terraform_state import STACK_DIR_TO_REPO_ROOT, configure_backen
 from config.loader import REPO_ROOT, SERVICES_DIR
 from config.model import EnvironmentConfig, ServiceConfig
 from eks_platform.outputs import PlatformOutputs
-from eks_platform.service_network import ServiceNetwork, chart_values
+from eks_platform.service_network import ServiceNetwork
 from workloads.alb_controller import AlbController
 from workloads.container_insights import CHART_DIR as CONTAINER_INSIGHTS_CHART_DIR
 from workloads.container_insights import ContainerInsights
 from workloads.fargate_logging import FargateLogging
 from workloads.ingress_classes import CHART_DIR as INGRESS_CLASSES_CHART_DIR
-from workloads.ingress_classes import IngressClasses, class_values
+from workloads.ingress_classes import IngressClasses, class_values, service_ingresses
 from workloads.ingress_groups import placements
 from workloads.metrics_server import MetricsServer
 from workloads.pod_security_groups import PodSecurityGroups
@@ -81,16 +81,6 @@ def load_balancer_values(config: EnvironmentConfig, platform: PlatformOutputs, s
             "attributes": ",".join(f"{key}={value}" for key, value in attributes.items()),
         }
     }
-
-
-def service_ingresses(config: EnvironmentConfig) -> dict[str, tuple[str, str, bool]]:
-    """Service -> (namespace, scheme, dedicated) of every service with an Ingress."""
-    result = {}
-    for service, spec in config.services.items():
-        ingress = chart_values(spec).get("ingress") or {}
-        if ingress.get("enabled"):
-            result[service] = (spec.namespace, str(ingress["scheme"]), ingress.get("dedicated") is True)
-    return result
 
 
 class WorkloadsStack(ReadableStack):

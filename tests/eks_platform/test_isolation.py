@@ -226,3 +226,14 @@ def test_a_declared_egress_lands_on_that_services_group_only(onboarded: Synthesi
     ledger = service_group(FOURTH_SERVICE)
     assert cidr_rules == {(ledger, "203.0.113.0/24", 443), (ledger, "203.0.113.0/24", 8443)}
     test_service_pods_have_no_internet_egress(onboarded)
+
+
+def test_every_rule_is_described_except_where_the_emulator_loses_it(env: Synthesized) -> None:
+    from app_support.checkov_skips import skips_in
+
+    lossy = env.config.omits(EmulatorFeature.REFERENCED_RULE_DESCRIPTIONS)
+    for name, rule in [*rules(env, "ingress").items(), *rules(env, "egress").items()]:
+        if "description" in rule:
+            continue
+        assert lossy and peer(rule)[0] != "cidr_ipv4", name
+        assert "emulator" in skips_in(rule)["CKV_AWS_23"], name
