@@ -24,10 +24,10 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := setup
-.PHONY: setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: addon-versions setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
-setup lint cluster-checks preflight: NEEDS = python
+setup lint cluster-checks preflight addon-versions: NEEDS = python
 synth test-unit policy: NEEDS = python node
 test test-faults local validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
@@ -94,6 +94,10 @@ clean:
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
 preflight: requirements .venv/.synced
 	@$(VENV)/python -m scripts.preflight $(ENV)
+
+# The reviewed add-on versions (config/eks_addons.yaml) against what EKS offers in the account (needs credentials).
+addon-versions: requirements .venv/.synced ## compare config/eks_addons.yaml with the add-on versions EKS offers (ENV=..., real account)
+	@$(VENV)/python -m scripts.addon_versions $(ENV)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced
