@@ -23,3 +23,13 @@ def principal_key(arn: str) -> str:
     reordering a list never replaces an access entry: arn:aws:iam::111122223333:role/ops/admin -> 111122223333_role_ops_admin."""
     account, resource = arn.split(":")[4], arn.split(":", 5)[5]
     return re.sub(r"[^A-Za-z0-9_-]", "_", f"{account}_{resource}")
+
+
+# EKS refuses access-entry Kubernetes groups that start with `system:` (reserved for Kubernetes).
+TEAM_GROUP_PREFIX = "tap:service-team:"
+
+
+def team_group(namespace: str) -> str:
+    """The Kubernetes group a service team's access entry carries, bound to its namespace's Role
+    (workloads/team_access.py): tap:service-team:payment. Derived from the namespace, a DNS label."""
+    return f"{TEAM_GROUP_PREFIX}{namespace}"

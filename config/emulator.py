@@ -18,6 +18,7 @@ class EmulatorFeature(StrEnum):
     EKS_ACCESS_API = "eks_access_api"
     EKS_CLUSTER_SECURITY_GROUP = "eks_cluster_security_group"
     CLOUDWATCH_TELEMETRY_TAGS = "cloudwatch_telemetry_tags"
+    REFERENCED_RULE_DESCRIPTIONS = "referenced_rule_descriptions"
 
 
 class EmulatorConfig(Frozen):

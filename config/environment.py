@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from config.access import principal_arns, principal_key
+from config.access_logs import AccessLogConfig
 from config.claims import check_claims
 from config.eks_addons import addon_versions
 from config.emulator import EmulatorConfig, EmulatorFeature
@@ -31,6 +32,8 @@ from config.rules import (
     ECR_REPOSITORY_NAME_MAX,
     IAM_ROLE_NAME_MAX,
     LOG_RETENTION_DAYS,
+    PROTECTED_EGRESS_MIN_PREFIX,
+    PROTECTED_EGRESS_RULES_MAX,
     PROTECTED_LOG_RETENTION_DAYS,
     Frozen,
     aws_region,
@@ -69,6 +72,7 @@ class EnvironmentConfig(Frozen):
     fargate_profiles: Mapping[str, FargateProfileConfig]
     ecr: EcrConfig = EcrConfig()
     alarms: AlarmConfig = AlarmConfig()
+    access_logs: AccessLogConfig = AccessLogConfig()
     secret_recovery_window_days: StrictInt
     data_bucket: str
     cluster_admin_arns: tuple[str, ...] = ()
@@ -179,6 +183,47 @@ class EnvironmentConfig(Frozen):
                 "alarms: a protected environment's alarms must reach someone: list topic_arns, "
                 "or set create_topic: true with at least one entry in subscriptions"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _access_log_lock_fits(self) -> EnvironmentConfig:
+        """Object Lock only where the bucket is kept (elsewhere a destroy empties and deletes it), and no
+        longer than the logs live (the lifecycle cannot expire a locked version)."""
+        days = self.access_logs.object_lock_days
+        if days is None:
+            return self
+        if not self.protected:
+            raise ValueError(
+                "access_logs.object_lock_days: Object Lock is for protected environments (elsewhere a destroy deletes the bucket)"
+            )
+        if days > self.log_retention_days:
+            raise ValueError(
+                f"access_logs.object_lock_days: {days} is longer than log_retention_days ({self.log_retention_days}), "
+                "after which the logs expire"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _service_egress_leaves_the_vpc(self) -> EnvironmentConfig:
+        """A service's `egress` names networks outside the VPC (inside it, `reaches` decides), and a
+        protected environment allows only a few narrow ones."""
+        for name, service in self.services.items():
+            for rule in service.egress:
+                if rule.network.overlaps(self.vpc.network):
+                    raise ValueError(
+                        f"services.{name}.egress: {rule.cidr!r} overlaps the VPC {self.vpc.cidr}; "
+                        "other services are reached through `reaches`, AWS APIs through VPC endpoints"
+                    )
+                if self.protected and rule.network.prefixlen < PROTECTED_EGRESS_MIN_PREFIX:
+                    raise ValueError(
+                        f"services.{name}.egress: {rule.cidr!r} is wider than a /{PROTECTED_EGRESS_MIN_PREFIX}, "
+                        "the widest a protected environment allows (PCI DSS 1.3.2)"
+                    )
+            if self.protected and len(service.egress_rules) > PROTECTED_EGRESS_RULES_MAX:
+                raise ValueError(
+                    f"services.{name}.egress: {len(service.egress_rules)} CIDR and port pairs, at most "
+                    f"{PROTECTED_EGRESS_RULES_MAX} in a protected environment (PCI DSS 1.3.2)"
+                )
         return self
 
     @model_validator(mode="after")

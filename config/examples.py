@@ -41,6 +41,9 @@ def example_values(config: EnvironmentConfig) -> Iterator[tuple[str, str, str]]:
         for cidr in getattr(config.endpoint, field):
             if is_documentation_cidr(cidr):
                 yield env_file, f"endpoint.{field}", f"{cidr} (an RFC 5737 documentation network)"
+    for cidr in config.vpc.internal_clients:
+        if is_documentation_cidr(cidr):
+            yield env_file, "vpc.internal_clients", f"{cidr} (an RFC 5737 documentation network)"
     if config.data_bucket in EXAMPLE_DATA_BUCKETS:
         yield env_file, "data_bucket", f"{config.data_bucket} (the name this repository ships)"
     principals = {"cluster_admin_arns": config.cluster_admin_arns, "cluster_viewer_arns": config.cluster_viewer_arns}

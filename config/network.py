@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import StrictBool, field_validator, model_validator
 
-from config.rules import Frozen
+from config.rules import Frozen, ipv4_network
 
 # EKS accepts at most 40 public access CIDR blocks per cluster.
 PUBLIC_CIDRS_MAX = 40
@@ -88,10 +88,18 @@ def zone_id_prefix(region: str) -> str:
     return area + "".join(DIRECTIONS.get(word, word[:1]) for word in words) + number
 
 
+# Networks outside the cluster that may reach the internal load balancer (two rules each, 80 and
+# 443, on one security group of AWS's default 60 inbound rules).
+INTERNAL_CLIENTS_MAX = 25
+
+
 class VpcConfig(Frozen):
     cidr: str
     availability_zones: tuple[str, str, str]
     nat: NatStrategy
+    # Networks outside the cluster (a VPN, an office, a peered VPC) that may reach the internal
+    # load balancer on 80 and 443. Never the VPC itself: pods call each other directly (`reaches`).
+    internal_clients: tuple[str, ...] = ()
 
     @field_validator("cidr")
     @classmethod
@@ -116,6 +124,29 @@ class VpcConfig(Frozen):
         if len(kinds) > 1:
             raise ValueError("give three zone names or three zone IDs, not a mix")
         return value
+
+    @field_validator("internal_clients")
+    @classmethod
+    def _internal_clients(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > INTERNAL_CLIENTS_MAX:
+            raise ValueError(f"at most {INTERNAL_CLIENTS_MAX} networks (two security group rules each), got {len(value)}")
+        for cidr in value:
+            ipv4_network(cidr, min_prefix=8, what="internal_clients")
+        if len(set(value)) != len(value):
+            raise ValueError("a CIDR is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _internal_clients_are_outside(self) -> VpcConfig:
+        """The internal load balancer admits named networks outside the cluster: the VPC's own range
+        (its pods' subnets) would let every pod reach every internal service around `reaches`."""
+        for cidr in self.internal_clients:
+            if ipaddress.IPv4Network(cidr).overlaps(self.network):
+                raise ValueError(
+                    f"internal_clients: {cidr!r} overlaps the VPC {self.cidr} (its pods); list networks outside the cluster, "
+                    "services reach each other through `reaches`"
+                )
+        return self
 
     @property
     def zones_by_id(self) -> bool:

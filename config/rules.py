@@ -47,6 +47,30 @@ S3_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--tabl
 S3_KEY_SEGMENT = re.compile(r"[A-Za-z0-9!_.*'()-]+")
 
 
+# A service's own internet egress (services/<name>/service.yaml `egress`): a range wider than a /8 is
+# the internet in all but name, refused everywhere; a protected environment allows at most /24s,
+# few of them (PCI DSS 1.3.2: outbound traffic from the cardholder data environment is limited to
+# what is necessary).
+EGRESS_MIN_PREFIX = 8
+PROTECTED_EGRESS_MIN_PREFIX = 24
+PROTECTED_EGRESS_RULES_MAX = 4
+# Security groups hold 60 rules per direction by default; a service's own egress stays far below.
+EGRESS_RULES_MAX = 20
+
+
+def ipv4_network(value: str, *, min_prefix: int, what: str) -> ipaddress.IPv4Network:
+    """One IPv4 network in CIDR notation, no wider than `/min_prefix` (so never 0.0.0.0/0 or a slice of the internet)."""
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a network in CIDR notation (like 203.0.113.0/24, host bits zero)") from None
+    if network.version != 4:
+        raise ValueError(f"{value!r}: {what} takes IPv4 networks only")
+    if network.prefixlen < min_prefix:
+        raise ValueError(f"{value!r} is wider than a /{min_prefix}: {what} names networks, never the internet or a slice of it")
+    return network
+
+
 def dns_label(value: str, *, max_length: int = 63) -> str:
     if len(value) > max_length or not DNS1123_LABEL.fullmatch(value):
         raise ValueError(

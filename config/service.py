@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StrictInt, ValidationInfo, field_validator, model_validator
 
 from config.reserved import PLATFORM_ROLE_SUFFIXES, RESERVED_NAMESPACES, reserved_namespace
-from config.rules import ECR_REPOSITORY, HELM_RELEASE_NAME_MAX, Frozen, dns_label, dns_subdomain, relative_key
+from config.rules import (
+    ECR_REPOSITORY,
+    EGRESS_MIN_PREFIX,
+    EGRESS_RULES_MAX,
+    HELM_RELEASE_NAME_MAX,
+    Frozen,
+    dns_label,
+    dns_subdomain,
+    ipv4_network,
+    relative_key,
+)
 
 
 class Permissions(Frozen):
@@ -51,6 +62,38 @@ class Permissions(Frozen):
         return value
 
 
+class EgressRule(Frozen):
+    """A network outside the VPC that a service's pods may open connections to, on these TCP ports.
+
+    Service pods have no internet egress otherwise: AWS APIs are reached through VPC endpoints.
+    """
+
+    cidr: str
+    ports: tuple[StrictInt, ...]
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        ipv4_network(value, min_prefix=EGRESS_MIN_PREFIX, what="egress")
+        return value
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value:
+            raise ValueError("list at least one TCP port")
+        for port in value:
+            if not 1 <= port <= 65535:
+                raise ValueError(f"{port} is not a TCP port (1 to 65535)")
+        if len(set(value)) != len(value):
+            raise ValueError("a port is listed twice")
+        return value
+
+    @property
+    def network(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.cidr)
+
+
 class ServiceConfig(Frozen):
     """What the platform provisions for one service. Its Helm values live beside it."""
 
@@ -62,6 +105,9 @@ class ServiceConfig(Frozen):
     # Other services whose pods this one may open connections to (their containerPort); every
     # other service-to-service connection is refused by the services' security groups.
     reaches: tuple[str, ...] = ()
+    # Networks outside the VPC this service's pods may connect to (anything not an AWS API);
+    # each CIDR and port becomes one egress rule on the service's own security group.
+    egress: tuple[EgressRule, ...] = ()
     values: Mapping[str, object] = Field(default_factory=dict, repr=False)
 
     @field_validator("name")
@@ -87,6 +133,22 @@ class ServiceConfig(Frozen):
         if len(set(value)) != len(value):
             raise ValueError("each service is listed once")
         return value
+
+    @field_validator("egress")
+    @classmethod
+    def _egress(cls, value: tuple[EgressRule, ...]) -> tuple[EgressRule, ...]:
+        rules = sum(len(rule.ports) for rule in value)
+        if rules > EGRESS_RULES_MAX:
+            raise ValueError(f"at most {EGRESS_RULES_MAX} CIDR and port pairs (one security group rule each), got {rules}")
+        cidrs = [rule.cidr for rule in value]
+        if len(set(cidrs)) != len(cidrs):
+            raise ValueError("a CIDR is listed twice; list its ports once")
+        return value
+
+    @property
+    def egress_rules(self) -> tuple[tuple[str, int], ...]:
+        """(cidr, port) pairs: one security group rule each."""
+        return tuple((rule.cidr, port) for rule in self.egress for port in rule.ports)
 
     @field_validator("repository")
     @classmethod

@@ -24,7 +24,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
-from config.access import principal_key
+from config.access import principal_key, team_group
 from config.model import EndpointAccess
 from eks_platform.context import AwsContext
 from eks_platform.policy import Statement, policy_document
@@ -57,7 +57,8 @@ class Cluster(Construct):
         access_api: bool = True,
     ) -> None:
         """`access_api=False` (an emulator without the EKS access API) leaves out the access config and entries.
-        `namespace_editors` maps a principal to the namespaces it may edit (a service team)."""
+        `namespace_editors` maps a principal to the namespaces of its services (a service team): its access entry
+        carries their Kubernetes groups, bound to the service-team Role there (workloads/team_access.py)."""
         super().__init__(scope, id_)
         trust = policy_document(
             self, "cluster_trust", [Statement(actions=["sts:AssumeRole", "sts:TagSession"], principals={"Service": ["eks.amazonaws.com"]})]
@@ -158,12 +159,21 @@ class Cluster(Construct):
             grants.setdefault(arn, []).append(("cluster_admin", "AmazonEKSClusterAdminPolicy", {"type": "cluster"}))
         for arn in viewer_arns:
             grants.setdefault(arn, []).append(("view", "AmazonEKSViewPolicy", {"type": "cluster"}))
-        for arn, namespaces in namespace_editors.items():
-            scope = {"type": "namespace", "namespaces": list(namespaces)}
-            grants.setdefault(arn, []).append(("edit", "AmazonEKSEditPolicy", scope))
+        # Service teams: no access policy (AmazonEKSEditPolicy would let them create Ingresses and exec into
+        # pods), only Kubernetes groups that the workloads stack's RoleBindings name, one per namespace.
+        groups = {arn: sorted(team_group(namespace) for namespace in namespaces) for arn, namespaces in namespace_editors.items()}
+        for arn in groups:
+            grants.setdefault(arn, [])
         for principal, policies in grants.items():
             key = principal_key(principal)
-            entry = EksAccessEntry(self, f"access_{key}", cluster_name=self.cluster.name, principal_arn=principal, type="STANDARD")
+            entry = EksAccessEntry(
+                self,
+                f"access_{key}",
+                cluster_name=self.cluster.name,
+                principal_arn=principal,
+                type="STANDARD",
+                kubernetes_groups=groups.get(principal),
+            )
             for suffix, policy, scope in policies:
                 EksAccessPolicyAssociation(
                     self,

@@ -21,11 +21,11 @@ operators; metrics-server) and this group (the collector scraping its own node).
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
 from config.observability import COREDNS_METRICS_PORT, KUBE_STATE_METRICS_PORT, KUBELET_PORT
+from eks_platform.group_rules import group_rule
 
 DNS_PORT = 53
 HTTPS = 443
@@ -43,9 +43,12 @@ class CollectorNetwork(Construct):
         cluster_security_group_id: str | None,
         pods_security_group_id: str,
         vpc_endpoints_security_group_id: str,
+        describe_references: bool = True,
     ) -> None:
-        """`cluster_security_group_id` is None where the cluster has none (the emulator): its rules are left out."""
+        """`cluster_security_group_id` is None where the cluster has none (the emulator): its rules are left out.
+        `describe_references=False`: an emulator that loses rule descriptions (eks_platform/group_rules.py)."""
         super().__init__(scope, id_)
+        self._describe_references = describe_references
         name = f"{cluster_name}-container-insights"
         self.group = SecurityGroup(
             self,
@@ -84,16 +87,14 @@ class CollectorNetwork(Construct):
         self._rule("egress", f"to_{key}", source, target, port, what, protocol)
 
     def _rule(self, kind: str, logical_id: str, group: str, peer: str, port: int, description: str, protocol: str = "tcp") -> None:
-        # aws_security_group_rule, as in service_security_groups.py (moto re-reads the newer rule
-        # resources without the description of a group-referencing rule: a diff on every plan).
-        SecurityGroupRule(
+        group_rule(
             self,
             logical_id,
-            type=kind,
-            security_group_id=group,
-            source_security_group_id=peer,
+            direction=kind,
+            group=group,
+            port=port,
             description=description,
+            peer={"group_id": peer},
             protocol=protocol,
-            from_port=port,
-            to_port=port,
+            describe_references=self._describe_references,
         )

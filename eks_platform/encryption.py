@@ -18,13 +18,26 @@ from eks_platform.policy import Condition, Statement, policy_document
 from eks_platform.protection import keep
 
 # In a key policy, Resource "*" means the key itself, and the account root statement only
-# delegates to IAM (AWS's default key policy); identity-policy checks do not apply.
+# delegates to IAM (AWS's default key policy); identity-policy checks do not apply. Each key's
+# reason names exactly the statements its policy has.
 _KEY_POLICY = (
-    "a KMS key policy: Resource '*' is this key. The account root statement delegates access to IAM policies "
-    "(AWS's default key policy), and the CloudWatch Logs statement is limited by an encryption-context condition "
-    "to this account's log groups in the region; the CloudWatch alarms statement is limited to this account's alarms"
+    "a KMS key policy: Resource '*' is this key. The account root statement delegates access to IAM policies (AWS's default key policy)"
 )
-KEY_POLICY_SKIPS = {"CKV_AWS_109": _KEY_POLICY, "CKV_AWS_111": _KEY_POLICY, "CKV_AWS_356": _KEY_POLICY}
+LOGS_SID = "CloudWatchLogsEncryptsThisAccountsGroups"
+ALARMS_SID = "CloudWatchAlarmsPublishToTheAlarmTopic"
+# What each service statement a key policy may carry is limited to, for its suppression reason.
+_SERVICE_STATEMENTS = {
+    LOGS_SID: "the CloudWatch Logs statement is limited by an encryption-context condition to this account's log groups in the region",
+    ALARMS_SID: "the CloudWatch alarms statement is limited by aws:SourceAccount and aws:SourceArn to this cluster's alarms",
+}
+
+
+def key_policy_skips(sids: set[str]) -> dict[str, str]:
+    """The reason names exactly the statements this key's policy has."""
+    named = [_SERVICE_STATEMENTS[sid] for sid in sorted(sids) if sid in _SERVICE_STATEMENTS]
+    # No ';' in a reason: the skip annotations are joined with it (app_support/checkov_skips.py).
+    reason = _KEY_POLICY + (". " + ". ".join(s[0].upper() + s[1:] for s in named) if named else ". It has no other statement")
+    return {"CKV_AWS_109": reason, "CKV_AWS_111": reason, "CKV_AWS_356": reason}
 
 
 class EncryptionKeys(Construct):
@@ -45,7 +58,7 @@ class EncryptionKeys(Construct):
         # CloudWatch Logs encrypts with the key itself (not through the caller's identity), so
         # the key policy must admit the service, limited to this account's log groups.
         logs_service = Statement(
-            sid="CloudWatchLogsEncryptsThisAccountsGroups",
+            sid=LOGS_SID,
             actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             resources=["*"],
             principals={"Service": [f"logs.{aws.region}.amazonaws.com"]},
@@ -63,7 +76,7 @@ class EncryptionKeys(Construct):
             # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
             # Limited to this account's alarms of this cluster (confused-deputy protection).
             alarms_service = Statement(
-                sid="CloudWatchAlarmsPublishToTheAlarmTopic",
+                sid=ALARMS_SID,
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
                 principals={"Service": ["cloudwatch.amazonaws.com"]},
@@ -78,7 +91,7 @@ class EncryptionKeys(Construct):
 
     def _key(self, logical: str, alias: str, purpose: str, statements: list[Statement]) -> KmsKey:
         policy = policy_document(self, f"{logical}_key_policy", statements)
-        skip_checks(policy, KEY_POLICY_SKIPS)
+        skip_checks(policy, key_policy_skips({statement.sid for statement in statements}))
         key = KmsKey(
             self,
             f"{logical}_key",

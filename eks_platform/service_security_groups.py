@@ -4,44 +4,64 @@ Every Fargate pod would otherwise share the cluster security group, which admits
 from itself; NetworkPolicy is not enforced on Fargate. The workloads stack attaches two
 groups to each service's pods with a SecurityGroupPolicy (workloads/pod_security_groups.py):
 
-- `pods`: shared by every service pod, with what any pod needs and nothing between pods:
-  DNS to CoreDNS and HTTPS to the API server (both carry the cluster security group), HTTPS
-  to AWS APIs, and the kubelet's port (10250) open to the cluster security group, through
-  which the API server and metrics-server reach the kubelet in each Fargate micro-VM. It has
-  no rule admitting itself. The cluster security group admits it on 53 and 443 (AWS: the
-  pods' groups must allow the control plane and CoreDNS; adding the cluster group itself to
-  the pods instead would re-open all pod-to-pod traffic through its self-referencing rule).
+- `pods`: shared by every service pod, with what any pod needs and nothing between pods or to
+  the internet: DNS to CoreDNS and HTTPS to the API server (both carry the cluster security
+  group), HTTPS to the interface VPC endpoints' group and to S3's prefix list (image layers),
+  and the kubelet's port (10250) open to the cluster security group, through which the API
+  server and metrics-server reach the kubelet in each Fargate micro-VM. It has no rule
+  admitting itself. The cluster security group admits it on 53 and 443 (AWS: the pods' groups
+  must allow the control plane and CoreDNS; adding the cluster group itself to the pods
+  instead would re-open all pod-to-pod traffic through its self-referencing rule).
 - `<service>`: its containerPort open to the ALB security group of its ingress scheme, and to
   the services that declare `reaches: [<service>]` in their service.yaml (with the matching
-  egress on theirs). Nothing else reaches it.
+  egress on theirs); HTTPS to the prefix lists of the gateway endpoints its permissions use
+  (DynamoDB); and one egress rule per CIDR and port of its own `egress` list. Nothing else.
 
-The ALB groups, one per scheme, are the platform's: the chart names them in the Ingress
+An ALB group exists only for a scheme some service's Ingress uses (else nothing would attach
+it). The internet-facing one admits the internet on 80 and 443; the internal one admits only
+`vpc.internal_clients` (networks outside the cluster: a VPN, an office), never the VPC, so
+no pod reaches another service through the internal load balancer. In-cluster calls go pod to
+pod, on the callee's port, as `reaches` allows. The chart names the ALB group in the Ingress
 (`alb.ingress.kubernetes.io/security-groups`) and tells the controller not to manage backend
-rules, since these groups already carry them. Rule counts stay within AWS's default 60 per
-direction per group: the ALB groups' egress is one rule per distinct containerPort, and a
-service's rules grow only with what it reaches and what reaches it.
+rules, since these groups already carry them.
+
+Every rule is an aws_vpc_security_group_{ingress,egress}_rule (one peer each), the resource
+the AWS provider recommends, and the only one used on any group of this platform: mixing it
+with aws_security_group_rule on one group causes perpetual diffs and overwritten rules.
+Rule counts stay within AWS's default 60 per direction per group.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
+from eks_platform.group_rules import group_rule
 from eks_platform.service_network import ServiceNetwork
+from eks_platform.vpc_endpoints import PLATFORM_GATEWAYS
 
 SCHEMES = ("internal", "internet-facing")
-ATTACHED_OUTSIDE_TERRAFORM = (
-    "attached outside this stack: to service pods by the workloads stack's SecurityGroupPolicy, and to ALBs by the "
-    "load balancer controller through the Ingress annotation alb.ingress.kubernetes.io/security-groups"
+ATTACHED_BY_POLICY = (
+    "attached outside this stack: to the pods of {whom} by the workloads stack's SecurityGroupPolicy in each such namespace "
+    "(workloads/pod_security_groups.py)"
+)
+ATTACHED_BY_CONTROLLER = (
+    "attached outside this stack: by the load balancer controller to the {scheme} ALB, through the Ingress annotation "
+    "alb.ingress.kubernetes.io/security-groups of the services that use this scheme ({services}); the group exists only "
+    "while at least one does"
 )
 KUBELET_PORT = 10250
 DNS_PORT = 53
 HTTPS = 443
 HTTP = 80
+
+
+def key_of(text: str) -> str:
+    """A Terraform-safe name: 203.0.113.0/24 -> 203_0_113_0_24, fraud-detection -> fraud_detection."""
+    return "".join(c if c.isalnum() else "_" for c in text)
 
 
 class ServiceSecurityGroups(Construct):
@@ -55,19 +75,31 @@ class ServiceSecurityGroups(Construct):
         vpc_cidr: str,
         cluster_security_group_id: str | None,
         services: Mapping[str, ServiceNetwork],
+        endpoints_security_group_id: str,
+        prefix_lists: Mapping[str, str],
+        internal_clients: Sequence[str] = (),
+        describe_references: bool = True,
     ) -> None:
+        """`describe_references=False` (an emulator that loses them) leaves out the descriptions of rules whose
+        peer is a security group or prefix list; `prefix_lists` maps a gateway endpoint service to its prefix list."""
         super().__init__(scope, id_)
         self._vpc_id = vpc_id
         self._cluster_name = cluster_name
+        self._describe_references = describe_references
 
-        self.load_balancers = {
-            scheme: self._group(f"alb_{scheme.replace('-', '_')}", f"alb-{scheme}", f"{scheme} ALBs") for scheme in SCHEMES
-        }
-        for scheme, group in self.load_balancers.items():
-            sources = ["0.0.0.0/0"] if scheme == "internet-facing" else [vpc_cidr]
+        users = {scheme: sorted(name for name, s in services.items() if s.scheme == scheme) for scheme in SCHEMES}
+        self.load_balancers: dict[str, SecurityGroup] = {}
+        for scheme in (s for s in SCHEMES if users[s]):
+            key = key_of(scheme)
+            group = self._group(f"alb_{key}", f"alb-{scheme}", f"{scheme} ALBs")
+            skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_CONTROLLER.format(scheme=scheme, services=", ".join(users[scheme]))})
+            self.load_balancers[scheme] = group
+            sources = ["0.0.0.0/0"] if scheme == "internet-facing" else list(internal_clients)
             for port in (HTTP, HTTPS):
-                for index, cidr in enumerate(sources):
-                    rule = self._ingress(f"alb_{scheme}_{port}_{index}", group, port, f"listener {port} from {cidr}", cidr_ipv4=cidr)
+                for cidr in sources:
+                    rule = self._ingress(
+                        f"alb_{key}_{port}_from_{key_of(cidr)}", group, port, f"listener {port} from {cidr}", cidr_ipv4=cidr
+                    )
                     if scheme == "internet-facing" and port == HTTP:
                         skip_checks(
                             rule,
@@ -76,48 +108,22 @@ class ServiceSecurityGroups(Construct):
                                 "(the chart requires a certificate and sets ssl-redirect for internet-facing Ingresses)"
                             },
                         )
-            for port in sorted({s.container_port for s in services.values()}):
-                self._egress(f"alb_{scheme}_to_pods_{port}", group, port, f"to service pods on {port}", cidr_ipv4=vpc_cidr)
+            for port in sorted({services[name].container_port for name in users[scheme]}):
+                self._egress(f"alb_{key}_to_pods_{port}", group, port, f"to service pods on {port}", cidr_ipv4=vpc_cidr)
 
-        self.pods = self._group("pods", "pods", "every service pod: DNS, API server, AWS APIs, kubelet; never pod to pod")
-        self._egress("pods_https", self.pods, HTTPS, "HTTPS to AWS APIs (VPC endpoints) and the API server", cidr_ipv4="0.0.0.0/0")
+        self.pods = self._group("pods", "pods", "every service pod: DNS, API server, VPC endpoints, kubelet; never pod to pod or internet")
+        skip_checks(self.pods, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(whom="every service")})
+        self._egress("pods_https_endpoints", self.pods, HTTPS, "HTTPS to the interface VPC endpoints", group_id=endpoints_security_group_id)
+        for api in PLATFORM_GATEWAYS:
+            self._egress(f"pods_https_{api}", self.pods, HTTPS, f"HTTPS to {api} (gateway endpoint)", prefix_list_id=prefix_lists[api])
         if cluster_security_group_id is not None:
-            for protocol in ("udp", "tcp"):
-                self._egress(
-                    f"pods_dns_{protocol}",
-                    self.pods,
-                    DNS_PORT,
-                    f"DNS ({protocol}) to CoreDNS",
-                    group_id=cluster_security_group_id,
-                    protocol=protocol,
-                )
-                self._ingress(
-                    f"cluster_dns_{protocol}_from_pods",
-                    cluster_security_group_id,
-                    DNS_PORT,
-                    f"CoreDNS ({protocol}) for pods with their own security groups",
-                    group_id=self.pods.id,
-                    protocol=protocol,
-                )
-            self._ingress(
-                "cluster_https_from_pods",
-                cluster_security_group_id,
-                HTTPS,
-                "API server for pods with their own security groups",
-                group_id=self.pods.id,
-            )
-            self._ingress(
-                "pods_kubelet",
-                self.pods,
-                KUBELET_PORT,
-                "kubelet from the API server and metrics-server",
-                group_id=cluster_security_group_id,
-            )
+            self._cluster_rules(cluster_security_group_id)
 
-        self.services = {name: self._group(f"service_{name.replace('-', '_')}", f"svc-{name}", f"pods of {name}") for name in services}
+        self.services = {name: self._group(f"service_{key_of(name)}", f"svc-{name}", f"pods of {name}") for name in services}
         for name, network in services.items():
             group = self.services[name]
-            key = name.replace("-", "_")
+            skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(whom=f"the service {name}")})
+            key = key_of(name)
             if network.scheme is not None:
                 self._ingress(
                     f"{key}_from_alb",
@@ -128,38 +134,60 @@ class ServiceSecurityGroups(Construct):
                 )
             for target in network.reaches:
                 port = services[target].container_port
-                target_key = target.replace("-", "_")
-                self._egress(f"{key}_to_{target_key}", group, port, f"to {target}", group_id=self.services[target].id)
-                self._ingress(f"{target_key}_from_{key}", self.services[target], port, f"from {name}", group_id=group.id)
+                self._egress(f"{key}_to_{key_of(target)}", group, port, f"to {target}", group_id=self.services[target].id)
+                self._ingress(f"{key_of(target)}_from_{key}", self.services[target], port, f"from {name}", group_id=group.id)
+            for api in network.gateway_apis:
+                if api not in PLATFORM_GATEWAYS:
+                    self._egress(f"{key}_https_{api}", group, HTTPS, f"HTTPS to {api} (gateway endpoint)", prefix_list_id=prefix_lists[api])
+            for cidr, port in network.egress:
+                self._egress(
+                    f"{key}_egress_{key_of(cidr)}_{port}", group, port, f"to {cidr} on {port} (service.yaml egress)", cidr_ipv4=cidr
+                )
+
+    def load_balancer_id(self, scheme: str) -> str:
+        group = self.load_balancers.get(scheme)
+        return group.id if group is not None else ""
+
+    def _cluster_rules(self, cluster_group: str) -> None:
+        """The pods group and the cluster security group (CoreDNS, the API server, the kubelet's callers)."""
+        for protocol in ("udp", "tcp"):
+            self._egress(
+                f"pods_dns_{protocol}", self.pods, DNS_PORT, f"DNS ({protocol}) to CoreDNS", group_id=cluster_group, protocol=protocol
+            )
+            self._ingress(
+                f"cluster_dns_{protocol}_from_pods",
+                cluster_group,
+                DNS_PORT,
+                f"CoreDNS ({protocol}) for pods with their own security groups",
+                group_id=self.pods.id,
+                protocol=protocol,
+            )
+        self._egress("pods_https_api_server", self.pods, HTTPS, "HTTPS to the API server", group_id=cluster_group)
+        self._ingress(
+            "cluster_https_from_pods", cluster_group, HTTPS, "API server for pods with their own security groups", group_id=self.pods.id
+        )
+        self._ingress("pods_kubelet", self.pods, KUBELET_PORT, "kubelet from the API server and metrics-server", group_id=cluster_group)
 
     def _group(self, logical_id: str, suffix: str, purpose: str) -> SecurityGroup:
         name = f"{self._cluster_name}-{suffix}"
         # Rules are separate resources below; none inline, so Terraform never fights over them.
-        group = SecurityGroup(self, logical_id, name=name, description=purpose, vpc_id=self._vpc_id, tags={"Name": name})
-        skip_checks(group, {"CKV2_AWS_5": ATTACHED_OUTSIDE_TERRAFORM})
-        return group
+        return SecurityGroup(self, logical_id, name=name, description=purpose, vpc_id=self._vpc_id, tags={"Name": name})
 
-    def _ingress(self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **source: str):
-        return self._rule("ingress", logical_id, group, port, description, protocol, source)
+    def _ingress(self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **peer: str):
+        return self._rule("ingress", logical_id, group, port, description, protocol, peer)
 
-    def _egress(self, logical_id: str, group: SecurityGroup, port: int, description: str, protocol: str = "tcp", **destination: str):
-        return self._rule("egress", logical_id, group, port, description, protocol, destination)
+    def _egress(self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **peer: str):
+        return self._rule("egress", logical_id, group, port, description, protocol, peer)
 
-    def _rule(
-        self, kind: str, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str, peer: Mapping[str, str]
-    ) -> SecurityGroupRule:
-        # aws_security_group_rule rather than aws_vpc_security_group_*_rule: the latter reads rules
-        # back through DescribeSecurityGroupRules, which in moto loses the description of a rule
-        # that references a group, so every re-plan on the emulator would show a change.
-        ((peer_kind, value),) = peer.items()
-        return SecurityGroupRule(
+    def _rule(self, direction: str, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str, peer):
+        return group_rule(
             self,
             logical_id,
-            type=kind,
-            security_group_id=group if isinstance(group, str) else group.id,
+            direction=direction,
+            group=group,
+            port=port,
             description=description,
+            peer=peer,
             protocol=protocol,
-            from_port=port,
-            to_port=port,
-            **({"cidr_blocks": [value]} if peer_kind == "cidr_ipv4" else {"source_security_group_id": value}),
+            describe_references=self._describe_references,
         )

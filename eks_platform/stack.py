@@ -30,7 +30,7 @@ from eks_platform.outputs import PlatformOutputs
 from eks_platform.policy import Statement
 from eks_platform.protection import keep
 from eks_platform.secrets import ServiceSecrets
-from eks_platform.service_network import ServiceNetwork
+from eks_platform.service_network import ServiceNetwork, endpoint_services
 from eks_platform.service_policies import service_statements
 from eks_platform.service_security_groups import ServiceSecurityGroups
 from eks_platform.telemetry_tags import TelemetryTags as TelemetryTagsSetting
@@ -84,6 +84,7 @@ class PlatformStack(ReadableStack):
             vpc_cidr=config.vpc.cidr,
             subnet_ids=network.private_subnet_ids,
             route_table_ids=[table.id for table in network.private_route_tables],
+            used_apis=endpoint_services(services.values()),
         )
         cluster = Cluster(
             self,
@@ -131,6 +132,10 @@ class PlatformStack(ReadableStack):
             vpc_cidr=config.vpc.cidr,
             cluster_security_group_id=cluster_security_group_id,
             services={service: ServiceNetwork.of(spec) for service, spec in services.items()},
+            endpoints_security_group_id=endpoints.security_group.id,
+            prefix_lists=endpoints.prefix_lists,
+            internal_clients=config.vpc.internal_clients,
+            describe_references=not config.omits(EmulatorFeature.REFERENCED_RULE_DESCRIPTIONS),
         )
         collector_network = CollectorNetwork(
             self,
@@ -140,10 +145,17 @@ class PlatformStack(ReadableStack):
             cluster_security_group_id=cluster_security_group_id,
             pods_security_group_id=security_groups.pods.id,
             vpc_endpoints_security_group_id=endpoints.security_group.id,
+            describe_references=not config.omits(EmulatorFeature.REFERENCED_RULE_DESCRIPTIONS),
         )
 
         access_logs = LoadBalancerLogs(
-            self, "alb_access_logs", aws=aws, cluster_name=name, retention_days=config.log_retention_days, protected=config.protected
+            self,
+            "alb_access_logs",
+            aws=aws,
+            cluster_name=name,
+            retention_days=config.log_retention_days,
+            protected=config.protected,
+            object_lock_days=config.access_logs.object_lock_days,
         )
 
         repositories = Repositories(
@@ -247,8 +259,9 @@ class PlatformStack(ReadableStack):
             kubeconfig_command=f"aws eks update-kubeconfig --name {name} --region {config.region}",
             service_security_group_ids={service: group.id for service, group in security_groups.services.items()},
             pod_security_group_id=security_groups.pods.id,
-            internal_alb_security_group_id=security_groups.load_balancers["internal"].id,
-            internet_facing_alb_security_group_id=security_groups.load_balancers["internet-facing"].id,
+            # "" where no service uses the scheme: the group is not created, and no Ingress names it.
+            internal_alb_security_group_id=security_groups.load_balancer_id("internal"),
+            internet_facing_alb_security_group_id=security_groups.load_balancer_id("internet-facing"),
             load_balancer_logs_bucket=access_logs.name,
             container_insights_role_arn=collector_role.arn,
             container_insights_security_group_id=collector_network.group.id,

@@ -1,29 +1,52 @@
-"""VPC endpoints: image pulls, STS, logs and secrets stay inside the VPC instead of crossing NAT.
+"""VPC endpoints: every AWS API a pod calls is reached inside the VPC, never through NAT.
 
-Interface endpoints (with private DNS, so the SDKs' default hostnames resolve to them) sit in
-the private subnets behind one security group that admits only the VPC's own range on 443.
-ECR stores image layers in S3, so S3 gets a gateway endpoint on the private route tables
-(free, and it carries the bulk of an image pull).
+Service pods have no internet egress (eks_platform/service_security_groups.py), so each API
+they or Fargate call needs an endpoint. Interface endpoints (with private DNS, so the SDKs'
+default regional hostnames resolve to them) sit in the private subnets behind one security
+group that admits only the VPC's own range on 443. The platform's own (ECR, STS, logs,
+Secrets Manager) always exist; the others are created only when some service's `permissions`
+use them (eks_platform/service_network.PERMISSION_ENDPOINTS), so an environment pays for
+none it does not use. S3 and DynamoDB get gateway endpoints on the private route tables
+(free, AWS offers gateway endpoints for these two only); ECR stores image layers in S3, so
+S3's always exists. A gateway endpoint is reached through its AWS-managed prefix list
+(`prefix_list_id`), which is what the pods' egress rules name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-# AWS API a Fargate pod or the kubelet calls -> the endpoint's service suffix.
+from eks_platform.service_network import GATEWAY, PERMISSION_ENDPOINTS
+
+# AWS API a Fargate pod, the kubelet or the platform's own pods call -> the endpoint's service suffix.
 INTERFACE_ENDPOINTS = {
     "ecr_api": "ecr.api",  # image manifests and auth tokens
     "ecr_dkr": "ecr.dkr",  # the registry itself
-    "sts": "sts",  # IRSA: AssumeRoleWithWebIdentity
-    "logs": "logs",  # Fargate's log router
+    "sts": "sts",  # IRSA: AssumeRoleWithWebIdentity (the pod identity webhook sets the regional STS endpoint)
+    "logs": "logs",  # Fargate's log router, the Container Insights collector
     "secretsmanager": "secretsmanager",
 }
+# Gateway endpoints that always exist: image layers come from S3.
+PLATFORM_GATEWAYS = ("s3",)
 HTTPS = 443
+
+
+def logical_id(service: str) -> str:
+    """`sagemaker.runtime` -> `sagemaker_runtime`, as the platform's own endpoints are named."""
+    return service.replace(".", "_").replace("-", "_")
+
+
+def endpoint_plan(used: Collection[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(interface endpoints by logical id, gateway endpoint services) for the APIs the services use."""
+    gateways = {name for name, kind in PERMISSION_ENDPOINTS.values() if kind == GATEWAY}
+    interface = dict(INTERFACE_ENDPOINTS)
+    interface.update({logical_id(api): api for api in sorted(set(used) - gateways)})
+    return interface, tuple(sorted(set(PLATFORM_GATEWAYS) | (set(used) & gateways)))
 
 
 class VpcEndpoints(Construct):
@@ -38,7 +61,9 @@ class VpcEndpoints(Construct):
         vpc_cidr: str,
         subnet_ids: Sequence[str],
         route_table_ids: Sequence[str],
+        used_apis: Collection[str] = (),
     ) -> None:
+        """`used_apis`: the endpoint services (`sqs`, `dynamodb` ...) the services' permissions call."""
         super().__init__(scope, id_)
         self.security_group = SecurityGroup(
             self,
@@ -59,6 +84,7 @@ class VpcEndpoints(Construct):
             to_port=HTTPS,
             cidr_ipv4=vpc_cidr,
         )
+        interface, gateways = endpoint_plan(used_apis)
         self.interface: dict[str, VpcEndpoint] = {
             key: VpcEndpoint(
                 self,
@@ -71,14 +97,23 @@ class VpcEndpoints(Construct):
                 security_group_ids=[self.security_group.id],
                 tags={"Name": f"{cluster_name}-{service}"},
             )
-            for key, service in INTERFACE_ENDPOINTS.items()
+            for key, service in interface.items()
         }
-        self.s3 = VpcEndpoint(
-            self,
-            "s3",
-            vpc_id=vpc_id,
-            service_name=f"com.amazonaws.{region}.s3",
-            vpc_endpoint_type="Gateway",
-            route_table_ids=list(route_table_ids),
-            tags={"Name": f"{cluster_name}-s3"},
-        )
+        self.gateways: dict[str, VpcEndpoint] = {
+            service: VpcEndpoint(
+                self,
+                service,
+                vpc_id=vpc_id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=list(route_table_ids),
+                tags={"Name": f"{cluster_name}-{service}"},
+            )
+            for service in gateways
+        }
+        self.s3 = self.gateways["s3"]
+
+    @property
+    def prefix_lists(self) -> dict[str, str]:
+        """Gateway service -> the AWS-managed prefix list its routes (and egress rules) name."""
+        return {service: endpoint.prefix_list_id for service, endpoint in self.gateways.items()}

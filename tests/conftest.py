@@ -122,6 +122,8 @@ def onboarded(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     ledger.mkdir()
     (ledger / "service.yaml").write_text(
         "namespace: ledger\nservice_account: ledger-api\nrepository: ledger\npermissions:\n  dynamodb_tables: [ledger-entries]\n"
+        # a partner's API outside AWS: the one kind of internet egress a service may declare
+        "egress:\n  - cidr: 203.0.113.0/24\n    ports: [443, 8443]\n"
     )
     values = yaml.safe_load((SERVICES_DIR / "payment" / "values.yaml").read_text())
     values["ingress"]["path"] = "/ledger"  # a path of its own on the shared load balancer

@@ -70,6 +70,11 @@ def controller_values(*, region: str, default_tags: Mapping[str, str] | None = N
         "region": region,
         "defaultTags": dict(default_tags or {}),
         "replicaCount": 2,
+        # Only the platform's IngressClasses (workloads/ingress_classes.py), each pinned by IngressClassParams:
+        # no parameterless `alb` class from the chart, and neither annotation that would bypass the parameters.
+        "createIngressClassResource": False,
+        "disableIngressClassAnnotation": True,
+        "disableIngressGroupNameAnnotation": True,
         "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
         "podSecurityContext": RESTRICTED_POD_SECURITY_CONTEXT,
         "securityContext": RESTRICTED_CONTAINER_SECURITY_CONTEXT,

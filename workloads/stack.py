@@ -27,11 +27,14 @@ from workloads.alb_controller import AlbController
 from workloads.container_insights import CHART_DIR as CONTAINER_INSIGHTS_CHART_DIR
 from workloads.container_insights import KUBE_STATE_METRICS_CHART, ContainerInsights
 from workloads.fargate_logging import FargateLogging
+from workloads.ingress_classes import CHART_DIR as INGRESS_CLASSES_CHART_DIR
+from workloads.ingress_classes import IngressClasses, class_values, service_ingresses
 from workloads.ingress_groups import placements
 from workloads.metrics_server import CHART_NAME as METRICS_SERVER_CHART
 from workloads.metrics_server import MetricsServer
 from workloads.pod_security_groups import PodSecurityGroups
 from workloads.service_chart import CHART_DIGEST, CHART_DIR, IMAGE_REPOSITORY, chart_digest, check_all_service_values, static_values
+from workloads.team_access import TeamAccess
 from workloads.third_party_charts import vendored_dir
 
 # Pod Security Standards, enforced by the API server for every pod in a service namespace.
@@ -132,6 +135,13 @@ class WorkloadsStack(ReadableStack):
             namespace_labels=POD_SECURITY_LABELS,
             depends_on=after_controller,
         )
+        ingress_classes = IngressClasses(
+            self,
+            "ingress_classes",
+            chart_path=chart_path_of(INGRESS_CLASSES_CHART_DIR),
+            values=class_values(config.cluster_name, service_ingresses(config)),
+            depends_on=[controller.release, *logged],  # the controller's chart installs the IngressClassParams CRD
+        )
         chart_path = chart_path_of(CHART_DIR)
         content = ReleaseSet(name=CHART_DIGEST, value=chart_digest(), type="string")  # a chart edit is a plan diff
         self.releases: dict[str, Release] = {}
@@ -151,6 +161,7 @@ class WorkloadsStack(ReadableStack):
                 ),
                 automount_service_account_token=False,
             )
+            TeamAccess(self, f"team_access_{service}", namespace=spec.namespace, protected=config.protected, depends_on=[namespace])
             security_groups = PodSecurityGroups(
                 self,
                 f"pod_security_groups_{service}",
@@ -175,7 +186,7 @@ class WorkloadsStack(ReadableStack):
                 atomic=True,
                 # The controller's webhook rejects Ingresses until it is ready; on destroy the
                 # release (and its load balancer) goes first, while the controller can still clean up.
-                depends_on=[namespace, account, controller.release, security_groups.policy, *logged],
+                depends_on=[namespace, account, controller.release, ingress_classes.release, security_groups.policy, *logged],
             )
 
     def _providers(self, platform: PlatformOutputs) -> None:

@@ -95,7 +95,10 @@ def test_ingresses_route_to_pod_ips_through_an_alb(rendered: Manifests) -> None:
     for manifests in rendered.values():
         for ingress in by_kind(manifests, "Ingress"):
             annotations = ingress["metadata"]["annotations"]
-            assert ingress["spec"]["ingressClassName"] == "alb"
+            # the platform's class of the scheme (workloads/ingress_classes.py), never the chart's parameterless `alb`;
+            # no shipped service has a dedicated load balancer (tests/workloads/test_team_access.py renders one)
+            assert ingress["spec"]["ingressClassName"] == f"tap-{annotations['alb.ingress.kubernetes.io/scheme']}"
+            assert "alb.ingress.kubernetes.io/group.name" not in annotations  # the class's IngressClassParams name the group
             assert annotations["alb.ingress.kubernetes.io/target-type"] == "ip"
             if annotations["alb.ingress.kubernetes.io/scheme"] == "internet-facing":
                 assert annotations["alb.ingress.kubernetes.io/certificate-arn"].startswith("arn:aws:acm:")

@@ -79,6 +79,8 @@ def test_every_shipped_example_value_is_warned_about(configs) -> None:
         assert {"data_bucket", "cluster_admin_arns", "cluster_viewer_arns", "endpoint.private_access_cidrs"} <= fields, name
         assert all("EXAMPLE VALUE still in place" in line for line in lines)
     assert "endpoint.public_cidrs" in {line.split(": ")[1] for line in example_warnings(configs["dev"])}
+    for name in ("dev", "staging"):
+        assert "vpc.internal_clients" in {line.split(": ")[1] for line in example_warnings(configs[name])}
     prod = example_warnings(configs["prod"])
     assert any(line.startswith("services/payment/values-prod.yaml: ingress.certificateArn:") for line in prod)
     assert any(line.startswith("services/payment/values-prod.yaml: ingress.wafAclArn:") for line in prod)
@@ -108,6 +110,7 @@ def test_real_values_silence_the_warnings(workspace: Path) -> None:
         workspace,
         {
             "endpoint": {"public_cidrs": ["93.184.216.0/24"], "private_access_cidrs": ["10.200.0.0/16"]},
+            "vpc": {"internal_clients": ["10.201.0.0/16"]},
             "data_bucket": "acme-payments-data-dev",
             "cluster_admin_arns": [DEPLOYER, ADMIN],
             "cluster_viewer_arns": [],

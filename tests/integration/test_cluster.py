@@ -236,11 +236,45 @@ def test_ingresses_of_one_group_share_one_load_balancer(kube, deployed_config: E
         if not spec.values.get("ingress", {}).get("enabled"):
             continue
         ingress = networking.read_namespaced_ingress(name, spec.namespace)
-        group = (ingress.metadata.annotations or {}).get("alb.ingress.kubernetes.io/group.name")
-        if group:
+        group = ingress.spec.ingress_class_name  # the platform's class names the group (IngressClassParams)
+        if group and not group.endswith("-dedicated"):
             hostnames.setdefault(group, set()).update(a.hostname for a in ingress.status.load_balancer.ingress or [])
     for group, found in hostnames.items():
         assert len(found) == 1, f"{group}: {sorted(found)}"
+
+
+def test_service_teams_cannot_create_ingresses_or_services_or_exec_where_protected(kube, deployed_config: EnvironmentConfig) -> None:
+    """The API server's own answer for the service-team group (SubjectAccessReview), in each service namespace."""
+    from kubernetes import client
+
+    from config.access import team_group
+
+    authorization = kube.AuthorizationV1Api()
+
+    def allowed(namespace: str, verb: str, group: str, resource: str, subresource: str = "") -> bool:
+        attributes = client.V1ResourceAttributes(namespace=namespace, verb=verb, group=group, resource=resource, subresource=subresource)
+        review = client.V1SubjectAccessReview(
+            spec=client.V1SubjectAccessReviewSpec(user="service-team-check", groups=[team_group(namespace)], resource_attributes=attributes)
+        )
+        return authorization.create_subject_access_review(review).status.allowed
+
+    for spec in deployed_config.services.values():
+        namespace = spec.namespace
+        assert allowed(namespace, "get", "", "pods", "log") and allowed(namespace, "patch", "apps", "deployments")
+        assert not allowed(namespace, "create", "networking.k8s.io", "ingresses")
+        assert not allowed(namespace, "create", "", "services")
+        assert not allowed(namespace, "create", "rbac.authorization.k8s.io", "rolebindings")
+        assert allowed(namespace, "create", "", "pods", "exec") is not deployed_config.protected
+
+
+def test_load_balancer_access_logs_arrive_in_their_bucket(aws, kube, deployed_config: EnvironmentConfig) -> None:
+    """ELB delivers into the bucket as configured (with Object Lock's default retention where it is set, which
+    only a real account shows works with ELB's delivery); the first logs come within five minutes of traffic."""
+    s3 = aws("s3")
+    account = aws("sts").get_caller_identity()["Account"]
+    bucket = f"{deployed_config.cluster_name}-alb-logs-{account}"
+    found = s3.list_objects_v2(Bucket=bucket, Prefix=f"{deployed_config.cluster_name}/AWSLogs/{account}/", MaxKeys=1)
+    assert found.get("KeyCount", 0) > 0, f"no access log in s3://{bucket}/ yet: send requests and wait five minutes"
 
 
 # --- Container Insights and the alarms' metrics -------------------------------------------------

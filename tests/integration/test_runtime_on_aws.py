@@ -41,6 +41,19 @@ def test_each_service_has_a_security_group_its_load_balancer_reaches(
             assert alb in sources, name
 
 
+def test_service_pods_have_no_internet_egress(aws, outputs: dict[str, Any], deployed_config: EnvironmentConfig) -> None:
+    """AWS's default allow-all egress is gone from every group on service pods (Terraform revokes it), and no
+    CIDR egress is left but a service's own declared `egress`."""
+    ec2 = aws("ec2")
+    groups = {"pods": outputs["pod_security_group_id"], **outputs["service_security_group_ids"]}
+    for name, group_id in groups.items():
+        (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+        declared = {cidr for cidr, _ in deployed_config.services[name].egress_rules} if name in deployed_config.services else set()
+        opened = {r["CidrIp"] for rule in group["IpPermissionsEgress"] for r in rule.get("IpRanges", [])}
+        assert opened <= declared, f"{name}: egress to {sorted(opened - declared)}"
+        assert all(rule["IpProtocol"] != "-1" for rule in group["IpPermissionsEgress"]), f"{name}: all-traffic egress"
+
+
 def test_access_log_bucket_is_private_and_encrypted(aws, outputs: dict[str, Any]) -> None:
     s3 = aws("s3")
     bucket = outputs["load_balancer_logs_bucket"]
@@ -48,6 +61,9 @@ def test_access_log_bucket_is_private_and_encrypted(aws, outputs: dict[str, Any]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values())
+    # who read, replaced or deleted a log is recorded in the separate access bucket (S3 server access logging)
+    logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+    assert logging["TargetBucket"] == f"{bucket}-access"
 
 
 def test_every_fargate_namespace_has_its_log_group(aws, deployed_config: EnvironmentConfig) -> None:
