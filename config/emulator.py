@@ -17,6 +17,8 @@ class EmulatorFeature(StrEnum):
     EKS_ADDONS = "eks_addons"
     EKS_ACCESS_API = "eks_access_api"
     EKS_CLUSTER_SECURITY_GROUP = "eks_cluster_security_group"
+    ECR_PULL_THROUGH_CACHE = "ecr_pull_through_cache"
+    SECURITY_GROUP_PREFIX_LIST_DESCRIPTIONS = "security_group_prefix_list_descriptions"
 
 
 class EmulatorConfig(Frozen):

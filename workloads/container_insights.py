@@ -6,7 +6,10 @@ its upstream chart (prometheus-community), limited to the objects and metrics th
 the collector from this repository's chart (charts/container-insights) on its IRSA role, which
 may write only to the two Container Insights log groups. Every pod of the namespace gets the
 platform's Container Insights security group (eks_platform/collector_network.py) through a
-SecurityGroupPolicy, created before either release so no pod starts in the cluster group.
+SecurityGroupPolicy, created before either release so no pod starts in the cluster group. That
+group has no internet egress, and on Fargate the pod's own interface pulls its image: both images
+come through the platform's ECR pull-through cache (eks_platform/image_mirror.py), same repository
+path and tag as upstream.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ COLLECTOR_RELEASE = "container-insights"
 KUBE_STATE_METRICS_REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 KUBE_STATE_METRICS_CHART = "kube-state-metrics"
 KUBE_STATE_METRICS_VERSION = "5.27.0"  # kube-state-metrics 2.14.0
+# The chart's image at 5.27.0 (values.yaml `image`): `<registry>/<repository>:<tag>`, tag defaulting to
+# v<appVersion>. Pinned here so the mirror serves exactly the chart's image.
+KUBE_STATE_METRICS_IMAGE_REPOSITORY = "kube-state-metrics/kube-state-metrics"
+KUBE_STATE_METRICS_IMAGE_TAG = "v2.14.0"
 # Only what the alarms read: fewer series to scrape and to pay for.
 KUBE_STATE_METRICS_ALLOWLIST = [
     "kube_pod_container_status_restarts_total",
@@ -40,6 +47,8 @@ KUBE_STATE_METRICS_ALLOWLIST = [
 
 def kube_state_metrics_values() -> dict[str, Any]:
     return {
+        # `image.registry` is the mirror, set from the platform's state (ContainerInsights below).
+        "image": {"repository": KUBE_STATE_METRICS_IMAGE_REPOSITORY, "tag": KUBE_STATE_METRICS_IMAGE_TAG},
         "collectors": ["pods", "horizontalpodautoscalers"],
         "metricAllowlist": KUBE_STATE_METRICS_ALLOWLIST,
         "service": {"port": KUBE_STATE_METRICS_PORT},
@@ -72,9 +81,9 @@ def collector_values(*, cluster_name: str, region: str) -> dict[str, Any]:
     }
 
 
-def render_collector(*, cluster_name: str, region: str, role_arn: str) -> dict[str, str]:
+def render_collector(*, cluster_name: str, region: str, role_arn: str, image_mirror: str) -> dict[str, str]:
     """The collector's manifests by template path, rendered offline by the Helm engine (tests, policy gate)."""
-    values = {**collector_values(cluster_name=cluster_name, region=region), "roleArn": role_arn}
+    values = {**collector_values(cluster_name=cluster_name, region=region), "roleArn": role_arn, "imageMirror": image_mirror}
     return render(values, release=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE, chart_dir=CHART_DIR)
 
 
@@ -88,6 +97,8 @@ class ContainerInsights(Construct):
         region: str,
         role_arn: str,
         security_group_id: str,
+        public_ecr_mirror: str,
+        kubernetes_registry_mirror: str,
         chart_path: str,
         namespace_labels: Mapping[str, str],
         depends_on: list | None = None,
@@ -113,6 +124,7 @@ class ContainerInsights(Construct):
             chart=KUBE_STATE_METRICS_CHART,
             version=KUBE_STATE_METRICS_VERSION,
             values=kube_state_metrics_values(),
+            settings={"image.registry": kubernetes_registry_mirror},
             depends_on=after,
         )
         self.collector = platform_release(
@@ -122,6 +134,6 @@ class ContainerInsights(Construct):
             namespace=COLLECTOR_NAMESPACE,
             chart=chart_path,
             values=collector_values(cluster_name=cluster_name, region=region),
-            settings={"roleArn": role_arn},
+            settings={"roleArn": role_arn, "imageMirror": public_ecr_mirror},
             depends_on=[self.kube_state_metrics, *after],
         )

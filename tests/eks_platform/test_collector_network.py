@@ -20,11 +20,14 @@ CLUSTER = "${aws_eks_cluster.eks_cluster.vpc_config[0].cluster_security_group_id
 KUBELET, COREDNS_METRICS, KUBE_STATE_METRICS, DNS, HTTPS = 10250, 9153, 8080, 53, 443
 
 
+S3_PREFIX_LIST = "${aws_vpc_endpoint.vpc_endpoints_s3.prefix_list_id}"
+
+
 def rules(env: Synthesized) -> set[tuple[str, str, str, int, str]]:
-    """(type, group, peer group, port, protocol) of every rule created for the collector."""
+    """(type, group, peer group, port, protocol) of every group-to-group rule created for the collector."""
     found = set()
     for logical_id, rule in env.resources("platform", "aws_security_group_rule").items():
-        if logical_id.startswith("collector_network_"):
+        if logical_id.startswith("collector_network_") and "prefix_list_ids" not in rule:
             assert rule["from_port"] == rule["to_port"], logical_id
             assert "cidr_blocks" not in rule and "ipv6_cidr_blocks" not in rule, logical_id
             found.add((rule["type"], rule["security_group_id"], rule["source_security_group_id"], rule["from_port"], rule["protocol"]))
@@ -97,10 +100,34 @@ def test_the_pods_and_cluster_groups_admit_the_collector_on_the_kubelet_port(env
 
 
 def test_no_rule_for_the_collector_names_an_address_range(env: Synthesized) -> None:
+    """The one prefix list is the S3 gateway endpoint's (image layers), egress on 443 only."""
     for logical_id, rule in env.resources("platform", "aws_security_group_rule").items():
         if COLLECTOR in (rule["security_group_id"], rule.get("source_security_group_id")):
             assert logical_id.startswith("collector_network_"), logical_id
-            assert not rule.get("cidr_blocks") and not rule.get("ipv6_cidr_blocks") and not rule.get("prefix_list_ids"), logical_id
+            assert not rule.get("cidr_blocks") and not rule.get("ipv6_cidr_blocks"), logical_id
+            if "prefix_list_ids" in rule:
+                assert "source_security_group_id" not in rule, logical_id
+                assert rule["prefix_list_ids"] == [S3_PREFIX_LIST], logical_id
+                assert (rule["type"], rule["protocol"], rule["from_port"], rule["to_port"]) == ("egress", "tcp", HTTPS, HTTPS)
+
+
+def test_image_layers_come_from_the_s3_gateway_endpoint(env: Synthesized) -> None:
+    """On Fargate the pod's interface pulls its image; ECR serves layers from S3 (ECR user guide, vpc-endpoints)."""
+    s3_rules = [
+        rule
+        for logical_id, rule in env.resources("platform", "aws_security_group_rule").items()
+        if logical_id.startswith("collector_network_") and "prefix_list_ids" in rule
+    ]
+    if env.config.omits(EmulatorFeature.SECURITY_GROUP_PREFIX_LIST_DESCRIPTIONS):
+        assert s3_rules == []
+        return
+    assert len(s3_rules) == 1
+    (rule,) = s3_rules
+    assert rule["security_group_id"] == COLLECTOR and rule["prefix_list_ids"] == [S3_PREFIX_LIST]
+    endpoint = env.resources("platform", "aws_vpc_endpoint")["vpc_endpoints_s3"]
+    assert endpoint["vpc_endpoint_type"] == "Gateway" and endpoint["service_name"] == f"com.amazonaws.{env.config.region}.s3"
+    # The gateway endpoint is on the route tables of the private subnets, where Fargate pods run.
+    assert endpoint["route_table_ids"]
 
 
 def test_the_namespace_gets_the_group_before_any_pod_starts(env: Synthesized) -> None:
