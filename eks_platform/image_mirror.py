@@ -9,36 +9,16 @@ it cannot (ECR Public has no VPC endpoint). A pull-through cache rule turns
 endpoint like any private image.
 
 Both upstreams need no credentials (ECR user guide, "Sync an upstream registry with an Amazon
-ECR private registry"). Each prefix carries the cluster name: rules are per registry (account and
-region), so two environments in one account must not claim the same prefix.
+ECR private registry"). The upstreams and prefixes are defined in config/image_mirror.py.
 """
 
 from __future__ import annotations
 
-import re
-
 from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
 from constructs import Construct
 
+from config.image_mirror import UPSTREAM_REGISTRIES, repository_prefix
 from eks_platform.context import AwsContext
-
-# Rule key (the prefix's last part) -> the upstream registry URL as the ECR API spells it
-# (CreatePullThroughCacheRule, upstreamRegistryUrl: ecr-public -> public.ecr.aws, k8s -> registry.k8s.io).
-UPSTREAM_REGISTRIES = {
-    "ecr-public": "public.ecr.aws",
-    "k8s": "registry.k8s.io",
-}
-# ecrRepositoryPrefix as the ECR API constrains it: 2 to 30 characters of this pattern (API_PullThroughCacheRule).
-PREFIX_PATTERN = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
-PREFIX_LENGTH = range(2, 31)
-
-
-def repository_prefix(cluster_name: str, key: str) -> str:
-    """The ECR repository prefix of one upstream, unique to this environment."""
-    prefix = f"{cluster_name}-{key}"
-    if len(prefix) not in PREFIX_LENGTH or not PREFIX_PATTERN.fullmatch(prefix):
-        raise ValueError(f"pull-through cache prefix {prefix!r} must be 2 to 30 characters matching {PREFIX_PATTERN.pattern}")
-    return prefix
 
 
 class ImageMirror(Construct):

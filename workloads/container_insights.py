@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 from constructs import Construct
 
+from config.image_mirror import KUBE_STATE_METRICS_IMAGE_REPOSITORY, KUBE_STATE_METRICS_IMAGE_TAG
 from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
@@ -33,10 +34,6 @@ COLLECTOR_RELEASE = "container-insights"
 KUBE_STATE_METRICS_REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 KUBE_STATE_METRICS_CHART = "kube-state-metrics"
 KUBE_STATE_METRICS_VERSION = "5.27.0"  # kube-state-metrics 2.14.0
-# The chart's image at 5.27.0 (values.yaml `image`): `<registry>/<repository>:<tag>`, tag defaulting to
-# v<appVersion>. Pinned here so the mirror serves exactly the chart's image.
-KUBE_STATE_METRICS_IMAGE_REPOSITORY = "kube-state-metrics/kube-state-metrics"
-KUBE_STATE_METRICS_IMAGE_TAG = "v2.14.0"
 # Only what the alarms read: fewer series to scrape and to pay for.
 KUBE_STATE_METRICS_ALLOWLIST = [
     "kube_pod_container_status_restarts_total",

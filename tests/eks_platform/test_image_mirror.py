@@ -158,3 +158,26 @@ def test_the_chart_refuses_to_render_without_the_mirror() -> None:
 def test_the_chart_refuses_an_image_the_mirror_does_not_serve() -> None:
     with pytest.raises(Exception, match="only that registry is mirrored"):
         render(imageMirror=MIRROR, image="docker.io/otel/opentelemetry-collector:0.117.0")
+
+
+def test_a_prefix_the_ecr_api_would_refuse_stops_synthesis() -> None:
+    from config.image_mirror import repository_prefix
+
+    limits = FACTS["repository_prefix"]
+    with pytest.raises(ValueError, match="2 to 30 characters"):
+        repository_prefix("tap-" + "a" * (limits["max_length"]), "k8s")
+    with pytest.raises(ValueError, match="2 to 30 characters"):
+        repository_prefix("tap-de--v", "k8s")
+
+
+def test_the_mirrored_images_are_the_pinned_ones() -> None:
+    from config.image_mirror import mirrored_images
+
+    images = {(image.upstream, image.path, image.tag) for image in mirrored_images().values()}
+    registry, rest = ADOT["release"]["image"].split("/", 1)
+    path, tag = rest.rsplit(":", 1)
+    assert images == {
+        ("ecr-public", path, tag),
+        ("k8s", KSM_CHART["default_repository"], "v" + KSM_CHART["app_version"]),
+    }
+    assert registry == FACTS["upstream_registries"]["without_credentials"]["ecr-public"]

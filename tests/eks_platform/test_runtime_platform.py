@@ -91,6 +91,8 @@ def rules(env: Synthesized, kind: str) -> dict[str, dict]:
             continue
         if "cidr_blocks" in rule:
             peer = {"cidr_ipv4": rule["cidr_blocks"][0]}
+        elif "prefix_list_ids" in rule:
+            peer = {"prefix_list_id": rule["prefix_list_ids"][0]}
         else:
             peer = {"referenced_security_group_id": rule["source_security_group_id"]}
         ports = {"from_port": rule["from_port"], "to_port": rule["to_port"]}
