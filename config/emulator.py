@@ -19,6 +19,7 @@ class EmulatorFeature(StrEnum):
     EKS_CLUSTER_SECURITY_GROUP = "eks_cluster_security_group"
     CLOUDWATCH_TELEMETRY_TAGS = "cloudwatch_telemetry_tags"
     REFERENCED_RULE_DESCRIPTIONS = "referenced_rule_descriptions"
+    ECR_PULL_THROUGH_CACHE = "ecr_pull_through_cache"
 
 
 class EmulatorConfig(Frozen):

@@ -49,6 +49,14 @@ from config.state import LocalBackend, S3Backend
 EMULATED_ENVIRONMENT = "local"
 
 
+def ecr_name_part(value: str) -> str:
+    """ECR repository names and pull-through cache prefixes (`tap-<suffix>/...`, `tap-<suffix>-k8s`)
+    allow one separator between letters or digits: a DNS label's `--` would pass here and fail at apply."""
+    if "--" in value:
+        raise ValueError(f"{value!r} has two hyphens in a row, which ECR repository names refuse (tap-<suffix>/<repository>)")
+    return value
+
+
 class EcrConfig(Frozen):
     """Lifecycle: untagged images expire `untagged_expire_days` after push, tagged ones beyond the
     newest `keep_last_images`; the tags the environment deploys never expire."""
@@ -83,7 +91,7 @@ class EnvironmentConfig(Frozen):
     services: Mapping[str, ServiceConfig] = Field(default_factory=dict)
 
     _name = field_validator("name")(lambda v: dns_label(v, max_length=16))
-    _suffix = field_validator("suffix")(lambda v: dns_label(v, max_length=12))
+    _suffix = field_validator("suffix")(lambda v: ecr_name_part(dns_label(v, max_length=12)))
 
     _region = field_validator("region")(lambda v: aws_region(v))
     _data_bucket = field_validator("data_bucket")(lambda v: s3_bucket_name(v))

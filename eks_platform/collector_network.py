@@ -10,7 +10,9 @@ need (docs/container-insights.md, "Network"):
   kube-system pods the cluster group, this namespace's own pods this group;
 - kube-state-metrics (8080, in this namespace, so in this group) and CoreDNS's metrics (9153,
   cluster group); DNS to CoreDNS and HTTPS to the API server (both cluster group);
-- HTTPS to the VPC endpoints' group (CloudWatch Logs for awsemf, STS for IRSA, ECR).
+- HTTPS to the VPC endpoints' group (CloudWatch Logs for awsemf, STS for IRSA, ECR) and to the S3
+  gateway endpoint's prefix list: on Fargate the pod's own interface pulls its image, and ECR serves
+  image layers from S3 (images come from the ECR pull-through cache, image_mirror.py).
 
 No rule names an internet address. The groups on the other side admit this one on the same
 ports; those rules live here, so the modules that own those groups only wire this one in.
@@ -43,6 +45,7 @@ class CollectorNetwork(Construct):
         cluster_security_group_id: str | None,
         pods_security_group_id: str,
         vpc_endpoints_security_group_id: str,
+        s3_prefix_list_id: str,
         describe_references: bool = True,
     ) -> None:
         """`cluster_security_group_id` is None where the cluster has none (the emulator): its rules are left out.
@@ -67,6 +70,17 @@ class CollectorNetwork(Construct):
         # Every service pod's kubelet, through the group all service pods share.
         self._both("pods_kubelet", own, pods_security_group_id, KUBELET_PORT, "kubelet of service pods")
         self._egress("vpc_endpoints_https", own, vpc_endpoints_security_group_id, HTTPS, "CloudWatch Logs, STS, ECR (VPC endpoints)")
+        # Image layers: ECR hands out S3 URLs, reached through the S3 gateway endpoint (its prefix list, not an address range).
+        group_rule(
+            self,
+            "to_s3_gateway_https",
+            direction="egress",
+            group=own,
+            port=HTTPS,
+            description="Image layers from S3 (gateway endpoint prefix list)",
+            peer={"prefix_list_id": s3_prefix_list_id},
+            describe_references=self._describe_references,
+        )
 
         if cluster_security_group_id is not None:
             cluster = cluster_security_group_id

@@ -29,7 +29,9 @@ class FargateProfiles(Construct):
         profiles: Mapping[str, FargateProfileConfig],
         subnet_ids: Sequence[str],
         log_group_prefix: str,
+        mirrored_repository_arns: Sequence[str],
     ) -> None:
+        """`mirrored_repository_arns`: the pull-through cache's repositories (image_mirror.py), which this role fills on a first pull."""
         super().__init__(scope, id_)
         # Only this cluster's Fargate profiles may hand the role to a pod (confused-deputy guard).
         trust = policy_document(
@@ -69,9 +71,21 @@ class FargateProfiles(Construct):
             self, "fargate_logging_grant", role=self.pod_execution_role.id, name="fargate-log-router", policy=logging.json
         )
 
+        # Fargate pulls with this role. A pull through a pull-through cache rule whose image is not cached
+        # yet imports it (ecr:BatchImportUpstreamImage) and, the first time, creates its repository
+        # (ecr:CreateRepository): ECR user guide, "IAM permissions required to sync an upstream registry
+        # with an Amazon ECR private registry". Only under the cache's prefixes; the managed policy
+        # already allows the pull itself.
+        mirror = policy_document(
+            self,
+            "image_mirror",
+            [Statement(actions=["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], resources=list(mirrored_repository_arns))],
+        )
+        mirror_grant = IamRolePolicy(self, "image_mirror_grant", role=self.pod_execution_role.id, name="image-mirror", policy=mirror.json)
+
         # AWS rejects a profile created while another is being created or deleted: chain them.
         self.profiles: dict[str, EksFargateProfile] = {}
-        previous: list = [managed, logging_grant]
+        previous: list = [managed, logging_grant, mirror_grant]
         for name, profile in profiles.items():
             created = EksFargateProfile(
                 self,

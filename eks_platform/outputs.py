@@ -40,6 +40,10 @@ class PlatformOutputs:
     container_insights_role_arn: str
     # Its namespace's own security group (eks_platform/collector_network.py), attached by a SecurityGroupPolicy.
     container_insights_security_group_id: str
+    # ECR pull-through cache paths (eks_platform/image_mirror.py), `<registry>/<prefix>`: a pod names
+    # `<mirror>/<upstream repository>:<tag>` instead of public.ecr.aws or registry.k8s.io.
+    public_ecr_mirror: str
+    kubernetes_registry_mirror: str
 
     @classmethod
     def names(cls) -> list[str]:

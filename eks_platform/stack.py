@@ -22,6 +22,7 @@ from eks_platform.context import AwsContext
 from eks_platform.ecr import Repositories
 from eks_platform.encryption import EncryptionKeys
 from eks_platform.fargate import FargateProfiles
+from eks_platform.image_mirror import ImageMirror
 from eks_platform.irsa import ALB_CONTROLLER_SKIPS, OidcProvider, ServiceAccountRole, alb_controller_statements
 from eks_platform.load_balancer_logs import LoadBalancerLogs
 from eks_platform.log_groups import LogGroups
@@ -102,6 +103,10 @@ class PlatformStack(ReadableStack):
             access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
         )
         keep(cluster.cluster, protected=config.protected)
+        # Public images (the collector, kube-state-metrics) come through ECR, inside the VPC.
+        mirror = ImageMirror(
+            self, "image_mirror", aws=aws, cluster_name=name, create_rules=not config.omits(EmulatorFeature.ECR_PULL_THROUGH_CACHE)
+        )
         fargate = FargateProfiles(
             self,
             "fargate",
@@ -111,6 +116,7 @@ class PlatformStack(ReadableStack):
             profiles=config.all_fargate_profiles,
             subnet_ids=network.private_subnet_ids,
             log_group_prefix=config.fargate_log_group_prefix,
+            mirrored_repository_arns=mirror.repository_arns,
         )
         if not config.omits(EmulatorFeature.EKS_ADDONS):
             Addons(
@@ -145,6 +151,7 @@ class PlatformStack(ReadableStack):
             cluster_security_group_id=cluster_security_group_id,
             pods_security_group_id=security_groups.pods.id,
             vpc_endpoints_security_group_id=endpoints.security_group.id,
+            s3_prefix_list_id=endpoints.s3.prefix_list_id,
             describe_references=not config.omits(EmulatorFeature.REFERENCED_RULE_DESCRIPTIONS),
         )
 
@@ -265,6 +272,8 @@ class PlatformStack(ReadableStack):
             load_balancer_logs_bucket=access_logs.name,
             container_insights_role_arn=collector_role.arn,
             container_insights_security_group_id=collector_network.group.id,
+            public_ecr_mirror=mirror.mirrors["ecr-public"],
+            kubernetes_registry_mirror=mirror.mirrors["k8s"],
         )
         for field_name in PlatformOutputs.names():
             TerraformOutput(self, field_name, value=getattr(self.outputs, field_name))

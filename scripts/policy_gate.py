@@ -154,9 +154,10 @@ def rendered_manifests(environments: Iterable[str]) -> dict[str, str]:
                 service, environment=environment, region=config.region, repository=repository, placement=placed.get(name)
             )
             manifests[f"{environment}/{name}.yaml"] = "\n---\n".join(files.values())
-        # The role ARN comes from the platform's state at apply; an example of its shape here.
+        # The role ARN and the image mirror come from the platform's state at apply; examples of their shape here.
         role = f"arn:aws:iam::111122223333:role/{config.cluster_name}-container-insights"
-        collector = render_collector(cluster_name=config.cluster_name, region=config.region, role_arn=role)
+        mirror = f"111122223333.dkr.ecr.{config.region}.amazonaws.com/{config.cluster_name}-ecr-public"
+        collector = render_collector(cluster_name=config.cluster_name, region=config.region, role_arn=role, image_mirror=mirror)
         manifests[f"{environment}/container-insights.yaml"] = "\n---\n".join(collector.values())
     return manifests
 

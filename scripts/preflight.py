@@ -4,6 +4,11 @@
 
 The service releases are atomic with a 10-minute wait: a release whose image is missing waits
 in ImagePullBackOff, then rolls back. This names each missing image (repository and tag) first.
+It also asks whether the platform's public images (the Container Insights collector,
+kube-state-metrics) are already in the ECR pull-through cache: AWS documents that the first pull of
+an image through a pull-through cache rule over the ECR interface endpoints needs a route to the
+internet, which the Container Insights namespace's security group does not give, so each pinned
+tag is cached once from outside the cluster first (docs/container-insights.md, "Image pulls").
 Exit status 0 when every image is there, 1 when one is missing (each named on stderr), 2 for a
 configuration error. Reads the region from the environment file and AWS credentials the usual
 way (boto3: AWS_PROFILE, environment variables, SSO, instance roles).
@@ -21,8 +26,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import boto3
 from botocore.exceptions import ClientError
 
+from config.image_mirror import mirrored_images
 from config.loader import ConfigError, load_environment
-from config.model import EnvironmentConfig
+from config.model import EmulatorFeature, EnvironmentConfig
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,29 @@ def missing_images(config: EnvironmentConfig, ecr: Any) -> list[MissingImage]:
     return missing
 
 
+def uncached_platform_images(config: EnvironmentConfig, ecr: Any, registry: str) -> list[MissingImage]:
+    """The platform's public images not yet in the pull-through cache, each with the pull that caches it.
+
+    None where the emulator has no pull-through cache (its rules are left out there).
+    """
+    if config.omits(EmulatorFeature.ECR_PULL_THROUGH_CACHE):
+        return []
+    missing = []
+    for name, image in mirrored_images().items():
+        repository = image.repository(config.cluster_name)
+        try:
+            ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": image.tag}])
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("ImageNotFoundException", "RepositoryNotFoundException"):
+                raise
+            reason = (
+                "not in the pull-through cache yet; its first pull needs an internet route, which the namespace's security "
+                f"group does not give: cache it once from a machine with internet access: docker pull {registry}/{repository}:{image.tag}"
+            )
+            missing.append(MissingImage(name, repository, image.tag, reason))
+    return missing
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m scripts.preflight ENVIRONMENT", file=sys.stderr)
@@ -76,7 +105,9 @@ def main(argv: list[str]) -> int:
         return 2
     ecr = boto3.client("ecr", region_name=config.region)
     try:
-        missing = missing_images(config, ecr)
+        account = boto3.client("sts", region_name=config.region).get_caller_identity()["Account"]
+        registry = f"{account}.dkr.ecr.{config.region}.amazonaws.com"
+        missing = missing_images(config, ecr) + uncached_platform_images(config, ecr, registry)
     except ClientError as error:
         print(f"error: ECR in {config.region}: {error}", file=sys.stderr)
         return 1
@@ -90,7 +121,10 @@ def main(argv: list[str]) -> int:
         )
         return 1
     count = sum(len(tags) for tags in config.deployed_image_tags.values())
-    print(f"preflight {config.name}: all {count} images are in ECR ({config.region})")
+    cached = (
+        "" if config.omits(EmulatorFeature.ECR_PULL_THROUGH_CACHE) else f", and the {len(mirrored_images())} platform images are cached"
+    )
+    print(f"preflight {config.name}: all {count} images are in ECR ({config.region}){cached}")
     return 0
 
 

@@ -6,7 +6,10 @@ its upstream chart (prometheus-community; vendored, see charts/third_party.lock.
 the collector from this repository's chart (charts/container-insights) on its IRSA role, which
 may write only to the two Container Insights log groups. Every pod of the namespace gets the
 platform's Container Insights security group (eks_platform/collector_network.py) through a
-SecurityGroupPolicy, created before either release so no pod starts in the cluster group.
+SecurityGroupPolicy, created before either release so no pod starts in the cluster group. That
+group has no internet egress, and on Fargate the pod's own interface pulls its image: both images
+come through the platform's ECR pull-through cache (eks_platform/image_mirror.py), same repository
+path and tag as upstream.
 """
 
 from __future__ import annotations
@@ -78,9 +81,9 @@ def collector_values(*, cluster_name: str, region: str) -> dict[str, Any]:
     }
 
 
-def render_collector(*, cluster_name: str, region: str, role_arn: str) -> dict[str, str]:
+def render_collector(*, cluster_name: str, region: str, role_arn: str, image_mirror: str) -> dict[str, str]:
     """The collector's manifests by template path, rendered offline by the Helm engine (tests, policy gate)."""
-    values = {**collector_values(cluster_name=cluster_name, region=region), "roleArn": role_arn}
+    values = {**collector_values(cluster_name=cluster_name, region=region), "roleArn": role_arn, "imageMirror": image_mirror}
     return render(values, release=COLLECTOR_RELEASE, namespace=COLLECTOR_NAMESPACE, chart_dir=CHART_DIR)
 
 
@@ -94,6 +97,8 @@ class ContainerInsights(Construct):
         region: str,
         role_arn: str,
         security_group_id: str,
+        public_ecr_mirror: str,
+        kubernetes_registry_mirror: str,
         chart_path: str,
         kube_state_metrics_chart_path: str,
         namespace_labels: Mapping[str, str],
@@ -119,6 +124,7 @@ class ContainerInsights(Construct):
             chart=kube_state_metrics_chart_path,
             version=pin(KUBE_STATE_METRICS_CHART)["version"],
             values=kube_state_metrics_values(),
+            settings={"image.registry": kubernetes_registry_mirror},
             depends_on=after,
         )
         self.collector = platform_release(
@@ -128,6 +134,6 @@ class ContainerInsights(Construct):
             namespace=COLLECTOR_NAMESPACE,
             chart=chart_path,
             values=collector_values(cluster_name=cluster_name, region=region),
-            settings={"roleArn": role_arn},
+            settings={"roleArn": role_arn, "imageMirror": public_ecr_mirror},
             depends_on=[self.kube_state_metrics, *after],
         )

@@ -130,6 +130,8 @@ class WorkloadsStack(ReadableStack):
             region=config.region,
             role_arn=platform.container_insights_role_arn,
             security_group_id=platform.container_insights_security_group_id,
+            public_ecr_mirror=platform.public_ecr_mirror,
+            kubernetes_registry_mirror=platform.kubernetes_registry_mirror,
             chart_path=chart_path_of(CONTAINER_INSIGHTS_CHART_DIR),
             kube_state_metrics_chart_path=chart_path_of(vendored_dir(KUBE_STATE_METRICS_CHART)),
             namespace_labels=POD_SECURITY_LABELS,

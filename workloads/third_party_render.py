@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from config.image_mirror import repository_prefix
 from config.model import EnvironmentConfig
 from workloads.third_party_charts import VENDOR_DIR, lock, vendored_dir
 
@@ -43,6 +44,9 @@ def stand_in(value: str, config: EnvironmentConfig) -> str:
         return "vpc-0123456789abcdef0"
     if output.endswith("_role_arn"):
         return f"arn:aws:iam::111122223333:role/{config.cluster_name}-{output.removesuffix('_role_arn').replace('_', '-')}"
+    mirrors = {"public_ecr_mirror": "ecr-public", "kubernetes_registry_mirror": "k8s"}
+    if output in mirrors:
+        return f"111122223333.dkr.ecr.{config.region}.amazonaws.com/{repository_prefix(config.cluster_name, mirrors[output])}"
     raise ValueError(f"no stand-in for {value!r}: add one of the right shape")
 
 

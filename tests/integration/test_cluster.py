@@ -324,9 +324,9 @@ def test_the_collector_reads_kubelet_metrics_but_cannot_exec_through_the_kubelet
         assert not collector_may(kube, verb, resource, subresource), f"the collector may {verb} {resource}/{subresource}"
 
 
-def test_the_collector_runs_the_pinned_release(kube) -> None:
-    """The image is pinned by tag (no digest published, workloads/data/adot_collector.json); the digest the
-    node resolved is what a digest pin would name."""
+def test_the_collector_runs_the_pinned_release(kube, outputs: dict[str, Any]) -> None:
+    """The image is pinned by tag (no digest published, workloads/data/adot_collector.json), pulled through the
+    ECR pull-through cache; the digest the node resolved is what a digest pin would name."""
     import json
 
     from config.loader import REPO_ROOT
@@ -336,7 +336,19 @@ def test_the_collector_runs_the_pinned_release(kube) -> None:
     assert pods, "no collector pod"
     for pod in pods:
         (status,) = pod.status.container_statuses
-        assert status.image.endswith(pinned.split("/", 1)[1]) and "sha256:" in status.image_id, (status.image, status.image_id)
+        assert status.image == f"{outputs['public_ecr_mirror']}/{pinned.split('/', 1)[1]}", status.image
+        assert "sha256:" in status.image_id, (status.image, status.image_id)
+
+
+def test_kube_state_metrics_runs_the_charts_image_from_the_cache(kube, outputs: dict[str, Any]) -> None:
+    """registry.k8s.io's kube-state-metrics v2.14.0 (the chart 5.27.0 default), pulled through the cache."""
+    from config.image_mirror import KUBE_STATE_METRICS_IMAGE_REPOSITORY, KUBE_STATE_METRICS_IMAGE_TAG
+
+    pods = kube.CoreV1Api().list_namespaced_pod("amazon-cloudwatch", label_selector="app.kubernetes.io/name=kube-state-metrics").items
+    assert pods, "no kube-state-metrics pod"
+    expected = f"{outputs['kubernetes_registry_mirror']}/{KUBE_STATE_METRICS_IMAGE_REPOSITORY}:{KUBE_STATE_METRICS_IMAGE_TAG}"
+    for pod in pods:
+        assert {status.image for status in pod.status.container_statuses} == {expected}
 
 
 def test_container_insights_receives_pod_metrics_for_every_service(aws, kube, deployed_config: EnvironmentConfig) -> None:

@@ -27,7 +27,10 @@ def manifests(rendered, synthesized: dict[str, Synthesized] | None = None) -> di
     found = {f"{env}/{name}.yaml": yaml.safe_dump_all(docs) for (env, name), docs in rendered.items()}
     # The collector's manifests differ between environments only in names (`make policy` scans all four).
     collector = render_collector(
-        cluster_name="tap-dev", region="us-east-1", role_arn="arn:aws:iam::111122223333:role/tap-dev-container-insights"
+        cluster_name="tap-dev",
+        region="us-east-1",
+        role_arn="arn:aws:iam::111122223333:role/tap-dev-container-insights",
+        image_mirror="111122223333.dkr.ecr.us-east-1.amazonaws.com/tap-dev-ecr-public",
     )
     found["dev/container-insights.yaml"] = "\n---\n".join(collector.values())
     # The third-party releases with the stack's own values, where charts/vendor/ holds them (`make vendor-charts`).

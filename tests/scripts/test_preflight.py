@@ -9,7 +9,7 @@ import moto
 import pytest
 
 from config.model import EnvironmentConfig
-from scripts.preflight import main, missing_images
+from scripts.preflight import main, missing_images, uncached_platform_images
 
 MANIFEST = json.dumps(
     {
@@ -56,14 +56,58 @@ def test_each_missing_image_is_named_and_the_apply_is_stopped(ecr, configs, caps
     assert not any(repos["payment"] in line for line in errors)
 
 
+# The platform's public images as their upstreams publish them (eks_platform/data/image_mirror.json,
+# workloads/data/adot_collector.json), under the prefixes `<cluster>-ecr-public` and `<cluster>-k8s`.
+def cached_repositories(config: EnvironmentConfig) -> dict[str, tuple[str, str]]:
+    return {
+        "Container Insights collector": (f"{config.cluster_name}-ecr-public/aws-observability/aws-otel-collector", "v0.43.3"),
+        "kube-state-metrics": (f"{config.cluster_name}-k8s/kube-state-metrics/kube-state-metrics", "v2.14.0"),
+    }
+
+
+def cache_platform_images(ecr, config: EnvironmentConfig) -> None:
+    """What a first pull through the pull-through cache leaves behind: the repository and the tag."""
+    for repository, tag in cached_repositories(config).values():
+        ecr.create_repository(repositoryName=repository)
+        push(ecr, repository, tag)
+
+
 def test_the_preflight_passes_once_every_image_is_pushed(ecr, configs, capsys: pytest.CaptureFixture[str]) -> None:
     config = configs["prod"]
     for service, repository in repositories(config).items():
         ecr.create_repository(repositoryName=repository)
         push(ecr, repository, config.deployed_image_tags[service][0])
+    cache_platform_images(ecr, config)
 
     assert main(["preflight", "prod"]) == 0
-    assert "all 3 images are in ECR" in capsys.readouterr().out
+    assert "all 3 images are in ECR (us-east-1), and the 2 platform images are cached" in capsys.readouterr().out
+
+
+def test_platform_images_not_yet_cached_are_named_with_the_pull_that_caches_them(ecr, configs, capsys) -> None:
+    config = configs["prod"]
+    for service, repository in repositories(config).items():
+        ecr.create_repository(repositoryName=repository)
+        push(ecr, repository, config.deployed_image_tags[service][0])
+
+    assert main(["preflight", "prod"]) == 1
+
+    errors = capsys.readouterr().err
+    for name, (repository, tag) in cached_repositories(config).items():
+        assert f"error: missing image {repository}:{tag} (service {name}): not in the pull-through cache yet" in errors
+        assert f"docker pull 123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}:{tag}" in errors  # moto's account
+
+
+def test_an_older_cached_tag_does_not_count(ecr, configs) -> None:
+    config = configs["dev"]
+    for repository, _tag in cached_repositories(config).values():
+        ecr.create_repository(repositoryName=repository)
+        push(ecr, repository, "v0.0.1")
+    missing = uncached_platform_images(config, ecr, "registry")
+    assert {m.service for m in missing} == set(cached_repositories(config))
+
+
+def test_the_emulator_has_no_cache_to_ask(ecr, configs) -> None:
+    assert uncached_platform_images(configs["local"], ecr, "registry") == []
 
 
 def test_a_platform_not_yet_applied_is_named_too(ecr, configs) -> None:

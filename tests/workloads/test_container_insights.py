@@ -19,11 +19,12 @@ from workloads.container_insights import CHART_DIR, COLLECTOR_RELEASE, KUBE_STAT
 from workloads.stack import POD_SECURITY_LABELS
 
 ROLE_ARN = "arn:aws:iam::111122223333:role/tap-dev-container-insights"
+MIRROR = "111122223333.dkr.ecr.us-east-1.amazonaws.com/tap-dev-ecr-public"
 
 
 @pytest.fixture(scope="module")
 def manifests() -> list[dict[str, Any]]:
-    files = render_collector(cluster_name="tap-dev", region="us-east-1", role_arn=ROLE_ARN)
+    files = render_collector(cluster_name="tap-dev", region="us-east-1", role_arn=ROLE_ARN, image_mirror=MIRROR)
     return [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
 
 
@@ -40,7 +41,10 @@ def test_both_releases_start_after_the_logging_config_and_the_collector_after_ku
         assert "kubernetes_config_map_v1.fargate_logging_aws_logging" in release["depends_on"]
         assert "kubernetes_namespace_v1.container_insights_namespace" in release["depends_on"]
     assert "helm_release.container_insights_kube_state_metrics" in collector["depends_on"]
-    assert collector["set"] == [{"name": "roleArn", "value": "${data.terraform_remote_state.platform.outputs.container_insights_role_arn}"}]
+    assert collector["set"] == [
+        {"name": "roleArn", "value": "${data.terraform_remote_state.platform.outputs.container_insights_role_arn}"},
+        {"name": "imageMirror", "value": "${data.terraform_remote_state.platform.outputs.public_ecr_mirror}"},
+    ]
 
 
 def test_the_namespace_enforces_pod_security_restricted_and_runs_on_its_own_profile(env: Synthesized) -> None:
@@ -169,7 +173,10 @@ def test_the_upstream_record_names_the_pinned_release_and_the_image_tag_matches(
     release = UPSTREAM["release"]
     assert release["repository"] == "aws-observability/aws-otel-collector" and len(release["commit"]) == 40
     (container,) = by_kind(manifests, "Deployment")["spec"]["template"]["spec"]["containers"]
-    assert container["image"] == release["image"]
+    # Pulled through the ECR pull-through cache: `<mirror>/<upstream repository>:<tag>` (tests/eks_platform/test_image_mirror.py).
+    registry, path = release["image"].split("/", 1)
+    assert registry == "public.ecr.aws"
+    assert container["image"] == f"{MIRROR}/{path}"
     assert container["image"].endswith(":" + release["tag"])
 
 

@@ -232,7 +232,8 @@ def created_kinds(kind: str, block: dict, env: Synthesized, rendered) -> set[str
         return {m["kind"] for m in rendered[(env.config.name, block["name"])]}
     if chart == "../../../charts/container-insights":
         role = "arn:aws:iam::111122223333:role/example"
-        files = render_collector(cluster_name=env.config.cluster_name, region=env.config.region, role_arn=role)
+        mirror = f"111122223333.dkr.ecr.{env.config.region}.amazonaws.com/{env.config.cluster_name}-ecr-public"
+        files = render_collector(cluster_name=env.config.cluster_name, region=env.config.region, role_arn=role, image_mirror=mirror)
         return {d["kind"] for text in files.values() for d in yaml.safe_load_all(text) if d}
     raise AssertionError(f"a release of an unknown chart {chart}: say what it creates")
 
