@@ -235,6 +235,14 @@ def created_kinds(kind: str, block: dict, env: Synthesized, rendered) -> set[str
         mirror = f"111122223333.dkr.ecr.{env.config.region}.amazonaws.com/{env.config.cluster_name}-ecr-public"
         files = render_collector(cluster_name=env.config.cluster_name, region=env.config.region, role_arn=role, image_mirror=mirror)
         return {d["kind"] for text in files.values() for d in yaml.safe_load_all(text) if d}
+    if chart == "../../../charts/ingress-classes":
+        from workloads.ingress_classes import CHART_DIR as INGRESS_CLASSES_CHART_DIR
+        from workloads.ingress_classes import class_values, service_ingresses
+        from workloads.service_chart import render
+
+        values = class_values(env.config.cluster_name, service_ingresses(env.config))
+        files = render(values, release=block["name"], namespace=block.get("namespace", "default"), chart_dir=INGRESS_CLASSES_CHART_DIR)
+        return {d["kind"] for text in files.values() for d in yaml.safe_load_all(text) if d}
     raise AssertionError(f"a release of an unknown chart {chart}: say what it creates")
 
 
