@@ -131,12 +131,18 @@ def test_the_restricted_check_can_fail() -> None:
     ]
 
 
-def test_images_render_pinned_by_tag_and_digest_where_published(third_party: Rendered) -> None:
+def test_images_render_pinned_by_tag_and_digest_where_published(third_party: Rendered, configs) -> None:
+    """Pinned as the lock says; kube-state-metrics (registry.k8s.io) through the environment's pull-through cache."""
+    from config.image_mirror import repository_prefix
     from workloads.third_party_charts import lock
 
     for (env, chart), manifests in third_party.items():
         image = lock()[chart]["image"]
-        expected = f"{image['repository']}:{image['tag']}" + (f"@{image['digest']}" if image["digest"] else "")
+        repository = image["repository"]
+        if chart == "kube-state-metrics":
+            mirror = f"111122223333.dkr.ecr.{configs[env].region}.amazonaws.com/{repository_prefix(configs[env].cluster_name, 'k8s')}"
+            repository = repository.replace("registry.k8s.io", mirror, 1)
+        expected = f"{repository}:{image['tag']}" + (f"@{image['digest']}" if image["digest"] else "")
         (deployment,) = [m for m in manifests if m["kind"] == "Deployment"]
         assert [c["image"] for c in deployment["spec"]["template"]["spec"]["containers"]] == [expected], (env, chart)
 
