@@ -92,12 +92,13 @@ clean:
 	find . -name __pycache__ -type d -not -path "./.venv/*" -not -path "./.tools/*" -not -path "./node_modules/*" -prune -exec rm -rf {} +
 
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
-preflight: requirements .venv/.synced
+preflight: requirements .venv/.synced ## before the workloads apply: every image ENV deploys is in ECR; exit 2 without credentials or ECR
 	@$(VENV)/python -m scripts.preflight $(ENV)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
-cluster-checks: requirements .venv/.synced
-	@$(VENV)/python -m pytest tests/integration/test_cluster.py -v
+# Exit status 2 and one line when nothing could be checked (no KUBECONFIG, no outputs, cluster unreachable).
+cluster-checks: requirements .venv/.synced ## the checks against a live cluster (KUBECONFIG, TAP_ENV, TAP_OUTPUTS_FILE); exit 2 if none could run
+	@$(VENV)/python -m scripts.cluster_checks $(ARGS)
 
 # The cdktf CLI path (optional for users; CI checks it): npm installs the pinned CLI.
 node_modules/.bin/cdktf: package.json package-lock.json
