@@ -24,12 +24,12 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := setup
-.PHONY: setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: setup synth validate test test-faults test-unit policy local soak bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
 setup lint cluster-checks preflight: NEEDS = python
 synth test-unit policy: NEEDS = python node
-test test-faults local validate bench: NEEDS = python node terraform
+test test-faults local soak validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
 cdktf-deploy: NEEDS = python node npm terraform
 # They run with the project's interpreter once it is installed, else with the one that will install it.
@@ -78,6 +78,11 @@ policy: requirements setup
 
 local: requirements .venv/.synced
 	@$(VENV)/python -m scripts.local_run
+
+# make local under load, several times in a row (the flake of issue 23 was a race seen only on a loaded machine).
+RUNS ?= 5
+soak: requirements .venv/.synced ## make local's pipeline RUNS times (default 5) beside LOAD busy processes (default: one per core); one line per run
+	@$(VENV)/python -m scripts.soak --runs $(RUNS) $(if $(LOAD),--load $(LOAD))
 
 bench: requirements .venv/.synced
 	@echo "==> make bench: synth and its import floor (3 runs each), a naive synth, the unit tier and the full suite (about 5 minutes)"
