@@ -9,16 +9,20 @@ One request at a time, because moto's backends are not thread-safe. `moto_server
 moto/server.py) runs werkzeug with `threaded=True`, a thread per connection, while the EC2
 backend's CreateSecurityGroup checks for a duplicate name by iterating the VPC's group dict
 without a copy (moto/ec2/models/security_groups.py, get_security_group_from_name), as other
-creates insert into it. Measured here (2 cores, load 15): 360 CreateSecurityGroup calls, 12 at
-a time into one VPC, made moto crash 5 of them with `RuntimeError: dictionary changed size
-during iteration`, answered as HTTP 500. Terraform's AWS provider (5.100.0, aws-sdk-go-v2's
-standard retryer, 25 attempts) retries every 500, and CreateSecurityGroup has no idempotency
-token, so a create that moto had carried out before failing is sent again and answered
-`InvalidGroup.Duplicate` (400): the flake of `make local` (issue 23), a burst of parallel
-creates on a loaded machine. Serializing the application (the lock in `OneRequestAtATime`)
-removes the race itself, not its symptom, and costs nothing measurable: moto holds the GIL
-while it works, so its threads never ran in parallel anyway. Connections are still accepted
-by a thread each, so a slow client cannot hold up the others while it sends its request.
+creates insert into it. Measured here (2 cores, load 11 to 15): 360 CreateSecurityGroup calls,
+12 at a time into one VPC, made moto crash 5, 1 and 1 of them in three runs with `RuntimeError:
+dictionary changed size during iteration`, answered as HTTP 500; through this serialized
+application, 0 of 360 in three runs. Terraform's AWS provider (5.100.0) sends CreateSecurityGroup
+once and leaves retries to aws-sdk-go-v2's standard retryer (25 attempts), which resends on
+HTTP 500 and on connection errors; CreateSecurityGroup has no idempotency token, so a resent
+create that moto had already carried out is answered `InvalidGroup.Duplicate`: the flake of
+`make local` (issue 23), in a burst of parallel creates on a loaded machine. The crash measured
+above happens in the duplicate check, before the insert; which unguarded state failed after
+the insert in the reported run was not captured (its moto.log was overwritten by the next run).
+Serializing the application removes every race of this kind at once, not one symptom, and costs
+nothing measurable: moto holds the GIL while it works, so its threads never ran in parallel
+anyway. Connections are still accepted by a thread each, so a slow client cannot hold up the
+others while it sends its request. `make soak` runs the whole pipeline under load to show it.
 """
 
 from __future__ import annotations
