@@ -1,25 +1,48 @@
-"""The embedded AWS emulator: moto's server on loopback, watched while it runs.
+"""The embedded AWS emulator: moto's server on loopback, serving one request at a time, watched while it runs.
 
 moto runs in its own session (a Ctrl-C at the terminal does not reach it; the runner stops it
 last, after the teardown that needs it) and dies with the runner (PR_SET_PDEATHSIG). A
 watcher thread waits on it: if it exits before the runner stops it, `died()` says so at once,
 with its exit status and its log, and every watched wait stops.
+
+One request at a time, because moto's backends are not thread-safe. `moto_server` (moto 5.2.5,
+moto/server.py) runs werkzeug with `threaded=True`, a thread per connection, while the EC2
+backend's CreateSecurityGroup checks for a duplicate name by iterating the VPC's group dict
+without a copy (moto/ec2/models/security_groups.py, get_security_group_from_name), as other
+creates insert into it. Measured here (2 cores, load 11 to 15): 360 CreateSecurityGroup calls,
+12 at a time into one VPC, made moto crash 5, 1 and 1 of them in three runs with `RuntimeError:
+dictionary changed size during iteration`, answered as HTTP 500; through this serialized
+application, 0 of 360 in three runs. Terraform's AWS provider (5.100.0) sends CreateSecurityGroup
+once and leaves retries to aws-sdk-go-v2's standard retryer (25 attempts), which resends on
+HTTP 500 and on connection errors; CreateSecurityGroup has no idempotency token, so a resent
+create that moto had already carried out is answered `InvalidGroup.Duplicate`: the flake of
+`make local` (issue 23), in a burst of parallel creates on a loaded machine. The crash measured
+above happens in the duplicate check, before the insert; which unguarded state failed after
+the insert in the reported run was not captured (its moto.log was overwritten by the next run).
+Serializing the application removes every race of this kind at once, not one symptom, and costs
+nothing measurable: moto holds the GIL while it works, so its threads never ran in parallel
+anyway. Connections are still accepted by a thread each, so a slow client cannot hold up the
+others while it sends its request. `make soak` runs the whole pipeline under load to show it.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from scripts import child_process
 
-VENV_BIN = Path(sys.executable).parent
+REPO_ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 30
 
 
@@ -43,7 +66,8 @@ class Emulator:
         env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
         with log_path.open("w") as log:
             self.process = child_process.start(
-                [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+                [sys.executable, "-m", "scripts.emulator", "-H", "127.0.0.1", "-p", str(self.port)],
+                cwd=REPO_ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -82,3 +106,40 @@ class Emulator:
     def stop(self) -> None:
         self._stopping = True
         child_process.stop(self.process, grace=5)
+
+
+class OneRequestAtATime:
+    """A WSGI application that lets the one it wraps handle one request at a time (see the module's docstring)."""
+
+    def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
+        self.application = application
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            body = self.application(environ, start_response)
+            try:
+                return [b"".join(body)]  # the whole response is built under the lock
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+
+def serve(host: str, port: int) -> None:
+    """moto's server as `moto_server -H host -p port` runs it (moto/server.py, main), its application serialized."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import run_simple
+
+    os.environ.setdefault("MOTO_PORT", str(port))  # moto builds some URLs (queues, presigned) from it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    application = DomainDispatcherApplication(create_backend_app)
+    application.debug = True  # as moto_server sets it
+    run_simple(host, port, OneRequestAtATime(application), threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    arguments = argparse.ArgumentParser(description="moto's server, one request at a time")
+    arguments.add_argument("-H", "--host", default="127.0.0.1")
+    arguments.add_argument("-p", "--port", type=int, required=True)
+    options = arguments.parse_args()
+    serve(options.host, options.port)

@@ -31,8 +31,9 @@ from config.loader import ConfigError, load_environment
 from config.model import EnvironmentConfig
 from scripts import child_process, plan_guard, terraform
 from scripts.emulator import Emulator, EmulatorFailed
+from scripts.leftovers import created_types, emulator_clients, leftovers, unlisted_types
 from scripts.run_lock import LockHeld, checkout_lock
-from scripts.run_report import EMULATOR_CREDENTIALS, Report, describe_os_error, leftovers
+from scripts.run_report import EMULATOR_CREDENTIALS, Report, describe_os_error
 from scripts.terraform import REPO_ROOT, STACKS_DIR, ToolMissing
 
 ENVIRONMENT = "local"
@@ -211,7 +212,13 @@ class LocalRun:
                 ) from None
             self.save_log("destroy", destroy)
             self.check("terraform destroy", destroy)
-            left = leftovers(self.emulator.endpoint, self.config)
+            # Every resource type the stack creates is listed (scripts/leftovers.py, unit-tested on the synthesized stack).
+            stack = json.loads((self.stack_dir / "cdk.tf.json").read_text())
+            unlisted = unlisted_types(stack)
+            if unlisted:
+                raise RunFailed(f"the leftovers check cannot list {', '.join(unlisted)}: add each to scripts/leftovers.py LISTINGS")
+            clients = emulator_clients(self.emulator.endpoint, self.config.region, EMULATOR_CREDENTIALS)
+            left = leftovers(clients, created_types(stack))
             if left:
                 raise RunFailed(f"left behind after destroy: {', '.join(left)}")
             notes.append("nothing of ours left in the emulator")

@@ -9,9 +9,12 @@ kube-state-metrics) are already in the ECR pull-through cache: AWS documents tha
 an image through a pull-through cache rule over the ECR interface endpoints needs a route to the
 internet, which the Container Insights namespace's security group does not give, so each pinned
 tag is cached once from outside the cluster first (docs/container-insights.md, "Image pulls").
-Exit status 0 when every image is there, 1 when one is missing (each named on stderr), 2 for a
-configuration error. Reads the region from the environment file and AWS credentials the usual
-way (boto3: AWS_PROFILE, environment variables, SSO, instance roles).
+Exit status 0 when every image is there, 1 when one is missing (each named on stderr), 2 when
+nothing could be checked: a configuration error, no usable AWS credentials, ECR unreachable or
+refusing the credentials (one line each, no traceback). Reads the region from the environment
+file and AWS credentials the usual way (boto3: AWS_PROFILE, environment variables, SSO,
+instance roles); AWS_ENDPOINT_URL points it elsewhere (an emulator). Bounded: a 5 s connect
+timeout and three attempts, instead of boto3's 60 s and five.
 """
 
 from __future__ import annotations
@@ -24,11 +27,31 @@ from typing import Any
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSOError,
+    TokenRetrievalError,
+)
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from config.image_mirror import mirrored_images
 from config.loader import ConfigError, load_environment
 from config.model import EmulatorFeature, EnvironmentConfig
+
+CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 3})
+NO_CREDENTIALS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound, SSOError, CredentialRetrievalError, TokenRetrievalError)
+# ECR's answers that mean "these credentials cannot be used here", not "this image is missing".
+CREDENTIALS_REFUSED = {"UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "AccessDeniedException"}
+CREDENTIALS_HINT = (
+    "set AWS_PROFILE (after `aws sso login` for an SSO profile) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run this again"
+)
 
 
 @dataclass(frozen=True)
@@ -103,14 +126,14 @@ def main(argv: list[str]) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    ecr = boto3.client("ecr", region_name=config.region)
     try:
-        account = boto3.client("sts", region_name=config.region).get_caller_identity()["Account"]
+        ecr = boto3.client("ecr", region_name=config.region, config=CLIENT_CONFIG)
+        account = boto3.client("sts", region_name=config.region, config=CLIENT_CONFIG).get_caller_identity()["Account"]
         registry = f"{account}.dkr.ecr.{config.region}.amazonaws.com"
         missing = missing_images(config, ecr) + uncached_platform_images(config, ecr, registry)
-    except ClientError as error:
-        print(f"error: ECR in {config.region}: {error}", file=sys.stderr)
-        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: {cannot_check(error, config.region)}", file=sys.stderr)
+        return 2
     if missing:
         for image in missing:
             print(f"error: missing image {image}", file=sys.stderr)
@@ -126,6 +149,18 @@ def main(argv: list[str]) -> int:
     )
     print(f"preflight {config.name}: all {count} images are in ECR ({config.region}){cached}")
     return 0
+
+
+def cannot_check(error: BotoCoreError | ClientError, region: str) -> str:
+    """Why ECR could not be asked, in one line a user can act on (boto3's messages are one line; made sure)."""
+    said = " ".join(str(error).split())
+    if isinstance(error, NO_CREDENTIALS):
+        return f"no usable AWS credentials to ask ECR in {region} ({said}): {CREDENTIALS_HINT}"
+    if isinstance(error, EndpointUnreachable | HTTPClientError):
+        return f"cannot reach ECR in {region} ({said}): check the network, a proxy (HTTPS_PROXY) or AWS_ENDPOINT_URL"
+    if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in CREDENTIALS_REFUSED:
+        return f"ECR in {region} refused the AWS credentials ({said}): {CREDENTIALS_HINT}"
+    return f"ECR in {region} could not be asked: {said}"
 
 
 if __name__ == "__main__":

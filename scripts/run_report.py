@@ -1,4 +1,4 @@
-"""What `make local` prints about its steps, and what it checks is gone after the destroy."""
+"""What `make local` prints about its steps (what it checks is gone after the destroy: scripts/leftovers.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import errno
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-from config.model import EnvironmentConfig
 
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
 
@@ -50,35 +48,3 @@ def describe_os_error(error: OSError) -> str:
     if error.errno == errno.EROFS:
         return f"read-only file system: {where}".rstrip(": ")
     return f"{error.strerror or error}: {where}".rstrip(": ")
-
-
-def leftovers(endpoint: str, config: EnvironmentConfig) -> list[str]:
-    """Resources of this platform still in the emulator (KMS keys pending deletion are gone, as on AWS)."""
-    import boto3
-
-    cluster_name = config.cluster_name
-    session = boto3.session.Session(
-        region_name=config.region,
-        aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
-
-    def client(service: str):
-        return session.client(service, endpoint_url=endpoint)
-
-    found = [f"EKS cluster {name}" for name in client("eks").list_clusters()["clusters"]]
-    found += [f"VPC {v['VpcId']}" for v in client("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
-    found += [f"IAM role {r['RoleName']}" for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith(f"{cluster_name}-")]
-    found += [f"OIDC provider {p['Arn']}" for p in client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]]
-    found += [f"ECR repository {r['repositoryName']}" for r in client("ecr").describe_repositories()["repositories"]]
-    found += [f"secret {s['Name']}" for s in client("secretsmanager").list_secrets()["SecretList"]]
-    found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]]
-    alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{cluster_name}-")["MetricAlarms"]
-    found += [f"alarm {a['AlarmName']}" for a in alarms]
-    found += [f"S3 bucket {b['Name']}" for b in client("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{cluster_name}-")]
-    kms = client("kms")
-    for key in kms.list_keys()["Keys"]:
-        state = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
-        if state != "PendingDeletion":
-            found.append(f"KMS key {key['KeyId']} ({state})")
-    return found

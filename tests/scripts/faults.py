@@ -95,7 +95,7 @@ class Run:
             for pid in descendants(self.process.pid):
                 self.seen.add(pid)
                 arguments = command_line(pid)
-                if any(a.endswith("moto_server") for a in arguments) and "-p" in arguments:
+                if "scripts.emulator" in arguments and "-p" in arguments:
                     self.ports.add(int(arguments[arguments.index("-p") + 1]))
             time.sleep(0.1)
 

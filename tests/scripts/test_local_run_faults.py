@@ -137,7 +137,7 @@ def test_the_emulator_dying_during_apply_is_reported_at_once(repo: Path) -> None
     run = Run.start(RUNNER, repo)
     run.wait_for_output("==> terraform apply")
     time.sleep(2)
-    (moto,) = run.pids_of("moto_server")
+    (moto,) = run.pids_of("scripts.emulator")
     os.kill(moto, signal.SIGKILL)
     assert run.finish() == 1, run.stderr
     failure = one_line(run.stderr, "FAILED: ")

@@ -1,8 +1,14 @@
-"""The image preflight, against moto's ECR in this process: it names each missing image and stops."""
+"""The image preflight, against moto's ECR in this process: it names each missing image and stops.
+Without credentials, or with ECR out of reach, it says so in one line and exits 2."""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import boto3
 import moto
@@ -10,6 +16,7 @@ import pytest
 
 from config.model import EnvironmentConfig
 from scripts.preflight import main, missing_images, uncached_platform_images
+from tests.conftest import REPO_ROOT
 
 MANIFEST = json.dumps(
     {
@@ -29,6 +36,23 @@ def ecr(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with moto.mock_aws():
         yield boto3.client("ecr", region_name="us-east-1")
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No credentials anywhere boto3 looks: variables, profiles, files, container or instance metadata."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") and name != "AWS_CA_BUNDLE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def repositories(config: EnvironmentConfig) -> dict[str, str]:
@@ -140,3 +164,37 @@ def test_a_pinned_digest_must_be_the_one_the_tag_carries(ecr, configs) -> None:
     (problem,) = missing_images(pinned, ecr)
 
     assert problem.tag == "1.0.0" and "image.digest pins sha256:bbbb" in problem.reason
+
+
+def test_without_credentials_it_says_so_in_one_line_and_exits_2(no_credentials, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preflight", "prod"]) == 2
+
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith("error: no usable AWS credentials to ask ECR in us-east-1 (Unable to locate credentials): set AWS_PROFILE")
+    assert captured.out == ""
+
+
+def test_with_the_endpoint_out_of_reach_it_says_so_in_one_line_and_exits_2(
+    no_credentials, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "made-up")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "made-up")
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+
+    assert main(["preflight", "prod"]) == 2
+
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f'error: cannot reach ECR in us-east-1 (Could not connect to the endpoint URL: "{endpoint}/")')
+
+
+def test_the_command_a_user_runs_prints_no_traceback(no_credentials) -> None:
+    """`make preflight` runs `python -m scripts.preflight ENV`: the whole process, not only main()."""
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.preflight", "prod"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: no usable AWS credentials")
