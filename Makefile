@@ -11,6 +11,21 @@ LOGGED = > .tools/$(1).log 2>&1 || { cat .tools/$(1).log; echo "make: $(1) faile
 TERRAFORM_ENV := $(if $(and $(TF_CLI_CONFIG_FILE),$(wildcard $(TF_CLI_CONFIG_FILE))),,env -u TF_CLI_CONFIG_FILE)
 PYTHON ?= python3
 ENV ?= dev
+# Variables from the command line reach shell lines: each is checked here, before any recipe runs, against
+# a character allowlist (make functions only; `$(value X)` so that make does not expand `$(shell ...)` in
+# it first). A refusal is one line naming the variable, exit status 2.
+SAFE_NAME_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 - _ .
+SAFE_ARG_CHARS := $(SAFE_NAME_CHARS) / = , : @ +
+# $(call unsafe_chars,TEXT,ALLOWED): what is left of TEXT once every allowed character is removed (no $(eval):
+# a newline in TEXT would make it two makefile lines).
+unsafe_chars = $(strip $(if $(2),$(call unsafe_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,999,$(2))),$(1)))
+# $(call check_var,NAME,ALLOWED,WORDS): refuse NAME unless its raw value has only ALLOWED characters (and at most one word when WORDS is 1).
+check_var = $(if $(or $(call unsafe_chars,$(value $(1)),$(2)),$(and $(filter 1,$(3)),$(word 2,$(value $(1))))),$(error $(1) is refused: $(if $(filter 1,$(3)),one word of ,)letters, digits and $(wordlist 63,99,$(2)) only (it reaches a shell line)))
+$(call check_var,ENV,$(SAFE_NAME_CHARS),1)
+$(call check_var,STACK,$(SAFE_NAME_CHARS),1)
+$(call check_var,PYTHON,$(SAFE_ARG_CHARS),1)
+$(call check_var,ARGS,$(SAFE_ARG_CHARS))
+$(call check_var,ALLOW_PARTIAL,$(SAFE_NAME_CHARS),1)
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_NOSPIN := 1
 export PIPENV_YES := 1

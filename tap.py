@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,11 +25,16 @@ if __name__ == "__main__":
     if "CDKTF_OUTDIR" in os.environ:  # run by the cdktf CLI, which shows the app's stderr as errors
         console.follow_cdktf_cli()
     # Before any third-party import: a missing package or tool is one line, not a traceback.
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1].startswith("-")):
+        console.error("usage: python tap.py [ENVIRONMENT] (one environment name; every other argument is refused)")
+        sys.exit(2)
     _environment = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TAP_ENV", "dev")
-    requirements.exit_if_unmet(["python", "packages", "node"], retry=f"make synth ENV={_environment}")
+    _retry = f"make synth ENV={_environment}" if re.fullmatch(r"[a-z0-9-]{1,16}", _environment) else "make synth ENV=<environment>"
+    requirements.exit_if_unmet(["python", "packages", "node"], retry=_retry)
 
 from app_support.process_lifetime import Interrupted, raise_on_signals
-from app_support.synthesis import SynthFailed, synthesize
+from app_support.stack_names import platform_stack_name, workloads_stack_name
+from app_support.synthesis import SynthFailed, check_output_folder, synthesize
 from config.eks_versions import support_warning
 from config.examples import elastic_ip_warnings, example_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
@@ -63,15 +69,16 @@ def kept_note(written: list[str]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) > 2:
+        console.error("usage: python tap.py [ENVIRONMENT] (one environment name; every other argument is refused)")
+        return 2
     environment = argv[1] if len(argv) > 1 else os.environ.get("TAP_ENV", DEFAULT_ENVIRONMENT)
     started = time.perf_counter()
     raise_on_signals()
     try:
         config = load_environment(environment)
-        if OUTPUT.is_symlink():
-            raise ConfigError(f"{OUTPUT.name}: is a symlink (to {OUTDIR}); remove it: the stacks are written into {OUTPUT.name}/ itself")
-        if OUTPUT.exists() and not OUTPUT.is_dir():
-            raise ConfigError(f"{OUTPUT.name}: exists and is not a directory; remove it (the stacks are written into {OUTPUT.name}/)")
+        # Before any work: a symlink or a file where the synth writes is refused, not written through.
+        check_output_folder(OUTPUT, [platform_stack_name(environment), workloads_stack_name(environment)])
         warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
         # What the deployer must still replace before a real apply.
         for line in [*([warning] if warning else []), *example_warnings(config)]:

@@ -110,7 +110,7 @@ class EnvironmentConfig(Frozen):
     @field_validator("kubernetes_version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not re.fullmatch(r"1\.\d{2}", value):
+        if not re.fullmatch(r"1\.[0-9]{2}", value):
             raise ValueError(f"{value!r} must be a Kubernetes minor version like '1.29'")
         return value
 
@@ -206,11 +206,14 @@ class EnvironmentConfig(Frozen):
             )
         admins = set(self.cluster_admin_arns)
         keys: dict[str, str] = {}
-        team_arns = [arn for arns in self.service_team_arns.values() for arn in arns]
-        for arn in dict.fromkeys([*self.cluster_admin_arns, *self.cluster_viewer_arns, *team_arns]):
+        # Each principal under the field (tier) that lists it, in tier order: a collision is reported under the later one.
+        tiers = [("cluster_admin_arns", arn) for arn in self.cluster_admin_arns]
+        tiers += [("cluster_viewer_arns", arn) for arn in self.cluster_viewer_arns]
+        tiers += [(f"service_team_arns.{service}", arn) for service, arns in self.service_team_arns.items() for arn in arns]
+        for field, arn in tiers:
             other = keys.setdefault(principal_key(arn), arn)
             if other != arn:
-                raise ValueError(f"cluster_admin_arns: {arn!r} and {other!r} would share the access entry name {principal_key(arn)!r}")
+                raise ValueError(f"{field}: {arn!r} and {other!r} would share the access entry name {principal_key(arn)!r}")
         for arn in self.cluster_viewer_arns:
             if arn in admins:
                 raise ValueError(f"cluster_viewer_arns: {arn!r} is already in cluster_admin_arns; list each principal once")

@@ -70,7 +70,7 @@ class VpcConfig(Frozen):
         if len(set(value)) != 3:
             raise ValueError("the three availability zones must be distinct")
         for zone in value:
-            if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d[a-z]", zone):
+            if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9][a-z]", zone):
                 raise ValueError(f"{zone!r} is not an availability zone name like 'us-east-1a' (zone IDs like 'use1-az1' are not accepted)")
         return value
 

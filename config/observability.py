@@ -30,7 +30,7 @@ def container_insights_log_group(cluster_name: str, kind: str) -> str:
 
 
 # arn:<partition>:sns:<region>:<account>:<topic>; a topic name is 1 to 256 letters, digits, '-' and '_' (and '.fifo').
-SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
 # CloudWatch alarms accept at most 5 actions per state.
 MAX_ALARM_ACTIONS = 5
 

@@ -117,10 +117,12 @@ class ServiceSecurityGroups(Construct):
         self.services = {name: self._group(f"service_{name.replace('-', '_')}", f"svc-{name}", f"pods of {name}") for name in services}
         for name, network in services.items():
             group = self.services[name]
-            key = name.replace("-", "_")
+            # A service's rules are named `service_<name>_...` with the name as it is: a service name has no '_',
+            # so '_from_' and '_to_' separate names unambiguously and no service name can produce a platform
+            # rule's id (`cluster_https_from_pods`) or another pair's (`a-from-b` reaching `c`).
             if network.scheme is not None:
                 self._ingress(
-                    f"{key}_from_alb",
+                    f"service_{name}_from_alb",
                     group,
                     network.container_port,
                     f"{network.scheme} ALB",
@@ -128,9 +130,8 @@ class ServiceSecurityGroups(Construct):
                 )
             for target in network.reaches:
                 port = services[target].container_port
-                target_key = target.replace("-", "_")
-                self._egress(f"{key}_to_{target_key}", group, port, f"to {target}", group_id=self.services[target].id)
-                self._ingress(f"{target_key}_from_{key}", self.services[target], port, f"from {name}", group_id=group.id)
+                self._egress(f"service_{name}_to_{target}", group, port, f"to {target}", group_id=self.services[target].id)
+                self._ingress(f"service_{target}_from_{name}", self.services[target], port, f"from {name}", group_id=group.id)
 
     def _group(self, logical_id: str, suffix: str, purpose: str) -> SecurityGroup:
         name = f"{self._cluster_name}-{suffix}"

@@ -203,3 +203,32 @@ def test_make_setup_without_the_named_python_says_so(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines()[0].startswith("error: python3.11-not-installed is missing or far older than Python 3.11")
     assert not (repo / ".tools").exists()
+
+
+@needs_make
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ENV", "dev; touch {marker}"),
+        ("ENV", "$(shell touch {marker})"),
+        ("ENV", "dev\ntouch {marker}"),
+        ("STACK", "tap-platform-dev`touch {marker}`"),
+        ("ARGS", "--auto-approve && touch {marker}"),
+        ("PYTHON", "python3;touch {marker}"),
+    ],
+)
+def test_make_refuses_a_variable_that_would_reach_a_shell(tmp_path: Path, variable: str, value: str) -> None:
+    """`make synth ENV='dev; cmd'` ran cmd: the Makefile checks its variables with make functions, before any recipe."""
+    marker = tmp_path / "ran"
+    result = run([MAKE, "-n", "synth", f"{variable}={value.format(marker=marker)}"], path=os.environ["PATH"])
+    assert result.returncode == 2
+    assert f"*** {variable} is refused: " in only_line(result.stderr)
+    assert result.stdout == ""
+    assert not marker.exists()
+
+
+@needs_make
+def test_make_passes_ordinary_variables_on(tmp_path: Path) -> None:
+    result = run([MAKE, "-n", "cdktf-deploy", "ENV=prod", "STACK=tap-platform-prod", "ARGS=--auto-approve"], path=os.environ["PATH"])
+    assert result.returncode == 0, result.stderr
+    assert "npx cdktf deploy tap-platform-prod --auto-approve" in result.stdout

@@ -77,6 +77,13 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
     def where(service: str, field: str) -> str:
         return file_setting(services_dir / service, config.name, f"ingress.{field}", services_dir)
 
+    # These checks run before each service's own schema check: what they read must be strings first
+    # (`host: 12345` is the schema's to refuse, but must not reach a string comparison here).
+    for name, ingress in ingresses.items():
+        for field in ("host", "path", "scheme", *PER_LOAD_BALANCER):
+            if ingress.get(field) is not None and not isinstance(ingress[field], str):
+                raise ConfigError(f"{where(name, field)}: ingress.{field}: {ingress[field]!r} must be a string")
+
     groups: dict[str, list[str]] = {}
     result: dict[str, Placement] = {}
     for name, ingress in ingresses.items():
