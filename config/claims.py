@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 
+from config.blame import blamed_service
 from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig
 from config.service import ServiceConfig
 
@@ -17,9 +18,10 @@ def check_claims(services: Mapping[str, ServiceConfig], fargate_profiles: Mappin
         # A resource belongs to one service: another service's service.yaml cannot claim it.
         for kind, resource in sorted(service.permissions.claims()):
             if (kind, resource) in owners:
+                loser, winner, note = blamed_service(owners[kind, resource], name)
                 raise ValueError(
-                    f"services.{name}.permissions.{kind}: {resource!r} is already {owners[kind, resource]!r}'s; "
-                    "a resource is granted to the one service that declares it"
+                    f"services.{loser}.permissions.{kind}: {resource!r} is already {winner}'s; "
+                    f"a resource is granted to the one service that declares it{note}"
                 )
             owners[kind, resource] = name
     # Linear in the prefixes' total length (not in their pairs): every prefix ends with '/', so one lies inside
@@ -30,9 +32,10 @@ def check_claims(services: Mapping[str, ServiceConfig], fargate_profiles: Mappin
         while cut != -1 and cut < len(inner) - 1:
             outer = inner[: cut + 1]
             if prefixes.get(outer, inner_owner) != inner_owner:
+                loser, _, note = blamed_service(prefixes[outer], inner_owner)
                 raise ValueError(
-                    f"services.{inner_owner}.permissions.s3_prefixes: {inner!r} lies inside {prefixes[outer]}'s {outer!r}; "
-                    "a service's prefixes may not overlap another's"
+                    f"services.{loser}.permissions.s3_prefixes: {inner!r} ({inner_owner}'s) lies inside {outer!r} "
+                    f"({prefixes[outer]}'s); a service's prefixes may not overlap another's{note}"
                 )
             cut = inner.find("/", cut + 1)
     for profile, config in fargate_profiles.items():

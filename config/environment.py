@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from config.access import principal_arns, principal_key
+from config.blame import blamed_service
 from config.claims import check_claims
 from config.emulator import EmulatorConfig, EmulatorFeature
 from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig, derived_profiles
@@ -34,6 +35,7 @@ from config.rules import (
     Frozen,
     aws_region,
     dns_label,
+    environment_suffix,
     partition_of,
     s3_bucket_name,
     tag,
@@ -78,7 +80,7 @@ class EnvironmentConfig(Frozen):
     services: Mapping[str, ServiceConfig] = Field(default_factory=dict)
 
     _name = field_validator("name")(lambda v: dns_label(v, max_length=16))
-    _suffix = field_validator("suffix")(lambda v: dns_label(v, max_length=12))
+    _suffix = field_validator("suffix")(lambda v: environment_suffix(v))
 
     _region = field_validator("region")(lambda v: aws_region(v))
     _data_bucket = field_validator("data_bucket")(lambda v: s3_bucket_name(v))
@@ -234,7 +236,8 @@ class EnvironmentConfig(Frozen):
                 raise ValueError(f"services.{name}: the map key and the service name differ ({service.name!r})")
             for field, value in (("namespace", service.namespace), ("repository", service.repository)):
                 if (field, value) in claimed:
-                    raise ValueError(f"services.{name}.{field}: {value!r} is already used by {claimed[field, value]!r}")
+                    loser, winner, note = blamed_service(claimed[field, value], name)  # config/blame.py: the new claim is blamed
+                    raise ValueError(f"services.{loser}.{field}: {value!r} is already used by {winner!r}{note}")
                 claimed[field, value] = name
             ecr_name = f"{self.repository_prefix}/{service.repository}"
             if len(ecr_name) > ECR_REPOSITORY_NAME_MAX:

@@ -56,6 +56,21 @@ def dns_label(value: str, *, max_length: int = 63) -> str:
     return value
 
 
+ENVIRONMENT_SUFFIX = re.compile(r"[a-z0-9]{1,12}")
+
+
+def environment_suffix(value: str) -> str:
+    """Names are `<name>-<suffix>` (tables, queues ...) and `tap-<suffix>-<name>` (roles, groups): with no '-' in a
+    suffix, each such name splits one way only, so no environment's name can be another's (`x-eu` in dev and
+    `x` in `eu-dev` would both be the table `x-eu-dev`)."""
+    if not ENVIRONMENT_SUFFIX.fullmatch(value):
+        raise ValueError(
+            f"{value!r} must be 1 to 12 lower-case letters and digits, no '-' (names are <name>-<suffix> and "
+            "tap-<suffix>-<name>: a '-' would let one environment's names be another's)"
+        )
+    return value
+
+
 def dns_subdomain(value: str) -> str:
     if len(value) > 253 or not DNS1123_SUBDOMAIN.fullmatch(value):
         raise ValueError(f"{value!r} is not a DNS-1123 subdomain (lower-case labels separated by '.', at most 253 characters)")

@@ -18,6 +18,7 @@ these changes, applied in this order:
     grow:         {path: bytes}           a YAML comment appended until the file has this many bytes
     symlink:      {path: target}          the path becomes a symlink to target (absolute, or relative to it)
     arguments:    [argument, ...]         tap.py's arguments (default: [environment])
+    git:          true                    commit the copy as branch main first; the changes are then new on a branch
     edit:         {path: patch}           a YAML patch merged into the file (null removes a key)
 """
 
@@ -94,6 +95,15 @@ def apply_case(spec: dict[str, Any], repo: Path) -> None:
         apply_edit(repo / relative, patch)
 
 
+def commit_as_main(repo: Path) -> None:
+    """`git: true`: the copy becomes a repository whose main branch holds it as it is, and the case's edits are made
+    on a branch: what config/blame.py calls new relative to the merge base."""
+    identity = ["-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid", "-c", "commit.gpgsign=false"]
+    commands = (["init", "-q", "-b", "main"], ["add", "-A"], [*identity, "commit", "-q", "-m", "base"], ["checkout", "-q", "-b", "change"])
+    for command in commands:
+        subprocess.run(["git", "-C", str(repo), *command], check=True, capture_output=True, timeout=60)
+
+
 def snapshot(path: Path) -> object:
     """What is at `path`, never following a link to list or write: None, a file's bytes, a link's target
     (and the bytes of the file it names, so a write through it shows), or a folder's entries."""
@@ -131,6 +141,8 @@ def run_case(case: Path, repo_copy: Path, root: Path) -> Outcome:
     repo = root / case.stem
     # Everything `tap.py` may read; the test suite (two thirds of the files) is not part of it.
     shutil.copytree(repo_copy, repo, symlinks=True, ignore=lambda folder, _: ["tests"] if folder == str(repo_copy) else [])
+    if spec.get("git"):
+        commit_as_main(repo)
     apply_case(spec, repo)
     output_before = snapshot(repo / "cdktf.out")
     if "generate" in spec:
