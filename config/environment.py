@@ -25,7 +25,13 @@ from config.quotas import (
     LOG_GROUPS_PER_REGION,
     SECRETS_PER_REGION,
 )
-from config.reserved import MAX_PER_RESOURCE_TAGS, PER_RESOURCE_TAG_KEYS, PER_RESOURCE_TAG_PREFIXES, PLATFORM_TAG_KEYS
+from config.reserved import (
+    LOAD_BALANCER_CONTROLLER_TAG_PREFIXES,
+    MAX_PER_RESOURCE_TAGS,
+    PER_RESOURCE_TAG_KEYS,
+    PER_RESOURCE_TAG_PREFIXES,
+    PLATFORM_TAG_KEYS,
+)
 from config.rules import (
     AWS_MAX_TAGS_PER_RESOURCE,
     ECR_REPOSITORY_NAME_MAX,
@@ -104,6 +110,12 @@ class EnvironmentConfig(Frozen):
             if key.lower() in owned or key.lower().startswith(PER_RESOURCE_TAG_PREFIXES):
                 names = ", ".join(sorted(PLATFORM_TAG_KEYS | PER_RESOURCE_TAG_KEYS))
                 raise ValueError(f"tag {key!r} is set by the platform ({names}, kubernetes.io/*; in any case) and may not be replaced")
+            if key.lower().startswith(LOAD_BALANCER_CONTROLLER_TAG_PREFIXES):
+                prefixes = ", ".join(LOAD_BALANCER_CONTROLLER_TAG_PREFIXES)
+                raise ValueError(
+                    f"tag {key!r} is in a name space of the load balancer controller ({prefixes}); it refuses to start with "
+                    "such a key in its default tags (config/reserved.py)"
+                )
             if key.lower() in seen:
                 raise ValueError(f"tags {seen[key.lower()]!r} and {key!r} differ only in case; AWS (IAM) treats tag keys without case")
             seen[key.lower()] = key

@@ -71,6 +71,19 @@ def environment_suffix(value: str) -> str:
     return value
 
 
+DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+def dns1035_label(value: str, *, max_length: int = 63) -> str:
+    """A Kubernetes Service name (the chart names the Service after the release): a DNS-1035 label, which starts with a letter."""
+    if len(value) > max_length or not DNS1035_LABEL.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a DNS-1035 label (lower-case letters, digits and '-', starting with a letter and ending with a "
+            f"letter or digit, at most {max_length} characters): it names the service's Kubernetes Service"
+        )
+    return value
+
+
 def dns_subdomain(value: str) -> str:
     if len(value) > 253 or not DNS1123_SUBDOMAIN.fullmatch(value):
         raise ValueError(f"{value!r} is not a DNS-1123 subdomain (lower-case labels separated by '.', at most 253 characters)")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config.reserved import PLATFORM_ROLE_SUFFIXES, RESERVED_NAMESPACES, reserved_namespace
-from config.rules import ECR_REPOSITORY, HELM_RELEASE_NAME_MAX, Frozen, dns_label, dns_subdomain, relative_key
+from config.rules import ECR_REPOSITORY, HELM_RELEASE_NAME_MAX, Frozen, dns1035_label, dns_label, dns_subdomain, relative_key
 
 
 class Permissions(Frozen):
@@ -67,10 +67,16 @@ class ServiceConfig(Frozen):
     @field_validator("name")
     @classmethod
     def _release_name(cls, value: str) -> str:
-        return dns_label(value, max_length=HELM_RELEASE_NAME_MAX)
+        return dns1035_label(value, max_length=HELM_RELEASE_NAME_MAX)
 
     _namespace = field_validator("namespace")(lambda v: dns_label(v))
-    _service_account = field_validator("service_account")(lambda v: dns_subdomain(v))
+
+    @field_validator("service_account")
+    @classmethod
+    def _service_account(cls, value: str) -> str:
+        if value == "default":
+            raise ValueError("'default' is the service account Kubernetes creates in every namespace; name the service's own")
+        return dns_subdomain(value)
 
     @field_validator("reaches", mode="before")
     @classmethod

@@ -25,6 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # No configuration or values file is anywhere near this (the largest shipped one is under 2 KiB);
 # a larger one is a mistake or an attack, and its strict parse alone would take seconds.
 MAX_FILE_BYTES = 64 * 1024
+# The largest integer a 64-bit float (JSON numbers in Helm and Terraform) holds exactly.
+MAX_EXACT_INTEGER = 2**53 - 1
 # Nesting deeper than this is not configuration (and the parser recurses per level).
 MAX_DEPTH = 32
 
@@ -217,6 +219,12 @@ def _check_strings(path: Path, node: Any, field: tuple[str, ...] = ()) -> None:
             if isinstance(text, str) and _CONTROL_IN_VALUE.search(text):
                 character = one_line(_CONTROL_IN_VALUE.search(text).group())
                 raise UserFileError(f"{display(path)}: {'.'.join(where)}: control character {character} is not allowed")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EXACT_INTEGER:
+            # Helm and Terraform hold numbers as 64-bit floats: 2**63 would render as 9.223372036854776e+18.
+            raise UserFileError(
+                f"{display(path)}: {'.'.join(where)}: {value} is beyond {MAX_EXACT_INTEGER} (2**53 - 1), the largest integer "
+                "Helm and Terraform hold exactly"
+            )
         _check_strings(path, value, where)
 
 
