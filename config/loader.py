@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from config.blame import Claimant, blamed
 from config.eks_versions import support_windows
 from config.errors import ConfigError
+from config.limits import check_apply_limits
 from config.model import EnvironmentConfig, S3Backend, ServiceConfig
 from config.user_files import REPO_ROOT, display, read_user_yaml
 
@@ -75,6 +76,13 @@ def load_environment(
             f"{display_path(path)}: kubernetes_version: {config.kubernetes_version!r} is not in the EKS release table "
             f"(config/eks_versions.yaml lists {', '.join(support_windows())})"
         )
+
+    def where(service: str, field: str) -> str:
+        if field in ServiceConfig.model_fields:
+            return display_path(services_dir / service / SERVICE_FILE)
+        return file_setting(services_dir / service, name, field, services_dir)
+
+    check_apply_limits(config, display_path(path), where)
     return config
 
 

@@ -117,10 +117,17 @@ def snapshot(path: Path) -> object:
 
 
 def generate(repo: Path, spec: dict[str, Any]) -> None:
-    """`generate: {services: N, ingress: {...}}`: N more services written as data, for the quota cases."""
+    """`generate: {services: N, ingress: {...}, distinct_ports: true, reaches: [...]}`: N more services written as
+    data, for the quota cases (each with a container port of its own, or reaching the listed services)."""
     from scripts.generate_services import write_services
 
-    write_services(repo / "services", spec["services"], ingress=spec.get("ingress"))
+    names = write_services(repo / "services", spec["services"], ingress=spec.get("ingress"))
+    for index, name in enumerate(names):
+        folder = repo / "services" / name
+        if spec.get("distinct_ports"):
+            apply_edit(folder / "values.yaml", {"containerPort": 20000 + index})
+        if "reaches" in spec:
+            apply_edit(folder / "service.yaml", {"reaches": spec["reaches"]})
 
 
 @dataclass(frozen=True)
