@@ -21,11 +21,12 @@ SAFE_ARG_CHARS := $(SAFE_NAME_CHARS) / = , : @ +
 unsafe_chars = $(strip $(if $(2),$(call unsafe_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,999,$(2))),$(1)))
 # $(call check_var,NAME,ALLOWED,WORDS): refuse NAME unless its raw value has only ALLOWED characters (and at most one word when WORDS is 1).
 check_var = $(if $(or $(call unsafe_chars,$(value $(1)),$(2)),$(and $(filter 1,$(3)),$(word 2,$(value $(1))))),$(error $(1) is refused: $(if $(filter 1,$(3)),one word of ,)letters, digits and $(wordlist 63,99,$(2)) only (it reaches a shell line)))
-$(call check_var,ENV,$(SAFE_NAME_CHARS),1)
-$(call check_var,STACK,$(SAFE_NAME_CHARS),1)
 $(call check_var,PYTHON,$(SAFE_ARG_CHARS),1)
-$(call check_var,ARGS,$(SAFE_ARG_CHARS))
-$(call check_var,ALLOW_PARTIAL,$(SAFE_NAME_CHARS),1)
+# ENV, STACK and ARGS are checked where a recipe uses them (when make expands that recipe, before its shell
+# runs): a shell's own ENV in the environment (some set it to a startup file) stops only the targets that use it.
+SAFE_ENV = $(call check_var,ENV,$(SAFE_NAME_CHARS),1)$(ENV)
+SAFE_STACK = $(call check_var,STACK,$(SAFE_NAME_CHARS),1)$(STACK)
+SAFE_ARGS = $(call check_var,ARGS,$(SAFE_ARG_CHARS))$(ARGS)
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_NOSPIN := 1
 export PIPENV_YES := 1
@@ -71,11 +72,11 @@ $(CHECKOV):
 	@mkdir -p .tools && $(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install "checkov==$(CHECKOV_VERSION)" $(call LOGGED,checkov-install); $(TOOK)
 
 synth: requirements .venv/.synced
-	@$(VENV)/python tap.py $(ENV)
+	@$(VENV)/python tap.py $(SAFE_ENV)
 
 # Exit status 3 when a stack could not be validated (no providers for it); ALLOW_PARTIAL=1 accepts that.
 validate: requirements .venv/.synced
-	@$(VENV)/python -m scripts.terraform_validate $(ENV) $(if $(ALLOW_PARTIAL),--allow-partial)
+	@$(VENV)/python -m scripts.terraform_validate $(SAFE_ENV) $(if $(ALLOW_PARTIAL),--allow-partial)
 
 # Everything but the integration checks, which need a deployment: make local runs them.
 test: requirements setup
@@ -96,7 +97,7 @@ local: requirements .venv/.synced
 
 bench: requirements .venv/.synced
 	@echo "==> make bench: synth and its import floor (3 runs each), a naive synth, the unit tier and the full suite (about 5 minutes)"
-	@$(VENV)/python bench/run.py $(ARGS)
+	@$(VENV)/python bench/run.py $(SAFE_ARGS)
 
 lint: requirements .venv/.synced
 	@$(VENV)/ruff check . && $(VENV)/ruff format --check .
@@ -108,7 +109,7 @@ clean:
 
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
 preflight: requirements .venv/.synced
-	@$(VENV)/python -m scripts.preflight $(ENV)
+	@$(VENV)/python -m scripts.preflight $(SAFE_ENV)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced
@@ -121,11 +122,11 @@ node_modules/.bin/cdktf: package.json package-lock.json
 	@touch $@
 
 cdktf-synth: requirements .venv/.synced node_modules/.bin/cdktf
-	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf synth
+	@CHECKPOINT_DISABLE=1 TAP_ENV=$(SAFE_ENV) $(TERRAFORM_ENV) npx cdktf synth
 
 stack-named:
-	@test -n "$(STACK)" || { echo "error: name the stack: make cdktf-deploy ENV=$(ENV) STACK=tap-platform-$(ENV) (then tap-workloads-$(ENV))" >&2; exit 2; }
+	@test -n "$(SAFE_STACK)" || { echo "error: name the stack: make cdktf-deploy ENV=$(SAFE_ENV) STACK=tap-platform-$(SAFE_ENV) (then tap-workloads-$(SAFE_ENV))" >&2; exit 2; }
 
 # `npx cdktf deploy` through the Makefile: make cdktf-deploy ENV=prod STACK=tap-platform-prod [ARGS=...]
 cdktf-deploy: requirements stack-named .venv/.synced node_modules/.bin/cdktf
-	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf deploy $(STACK) $(ARGS)
+	@CHECKPOINT_DISABLE=1 TAP_ENV=$(SAFE_ENV) $(TERRAFORM_ENV) npx cdktf deploy $(SAFE_STACK) $(SAFE_ARGS)
