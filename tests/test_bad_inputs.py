@@ -49,7 +49,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 70
+    assert len(CASES) >= 240
 
 
 def apply_edit(path: Path, patch: dict[str, Any]) -> None:
