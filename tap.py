@@ -47,15 +47,11 @@ OUTDIR = OUTPUT.resolve()
 
 
 def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
-    """What can be checked while the stacks are synthesized; an error stops both, nothing is written."""
+    """What can be checked while the stacks are synthesized (every service's values rendered by Helm: seconds at
+    100 services); an error stops both, nothing is written."""
     from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
 
-    # Every environment file together first (VPC ranges, suffixes, data and state locations): configuration only, a
-    # fraction of a second even at 100 services, where rendering every service's values takes seconds.
-    configs = load_all_environments()
     check_all_service_values(config)
-    for line in elastic_ip_warnings(configs, involving=config.name):
-        console.warning(line)
 
 
 def kept_note(written: list[str]) -> str:
@@ -78,11 +74,14 @@ def main(argv: list[str]) -> int:
     raise_on_signals()
     try:
         config = load_environment(environment)
+        # Every environment file together (VPC ranges, suffixes, data and state locations) before the synth processes
+        # start: configuration only (half a second at 100 services), so such a refusal never starts a node runtime.
+        configs = load_all_environments(loaded={environment: config})
         # Before any work: a symlink or a file where the synth writes is refused, not written through.
         check_output_folder(OUTPUT, [platform_stack_name(environment), workloads_stack_name(environment)])
         warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
         # What the deployer must still replace before a real apply.
-        for line in [*([warning] if warning else []), *example_warnings(config)]:
+        for line in [*([warning] if warning else []), *example_warnings(config), *elastic_ip_warnings(configs, involving=config.name)]:
             console.warning(line)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:

@@ -86,10 +86,13 @@ def load_environment(
     return config
 
 
-def load_all_environments(*, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR) -> dict[str, EnvironmentConfig]:
-    """Every environment, checked against each other: their VPCs must not overlap (they may be peered)."""
+def load_all_environments(
+    *, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR, loaded: Mapping[str, EnvironmentConfig] | None = None
+) -> dict[str, EnvironmentConfig]:
+    """Every environment, checked against each other: their VPCs must not overlap (they may be peered). `loaded`:
+    environments already loaded, not loaded again."""
     configs = {
-        name: load_environment(name, environments_dir=environments_dir, services_dir=services_dir)
+        name: (loaded or {}).get(name) or load_environment(name, environments_dir=environments_dir, services_dir=services_dir)
         for name in environment_names(environments_dir)
     }
     check_environments_do_not_collide(configs, environments_dir)
