@@ -11,6 +11,26 @@ LOGGED = > .tools/$(1).log 2>&1 || { cat .tools/$(1).log; echo "make: $(1) faile
 TERRAFORM_ENV := $(if $(and $(TF_CLI_CONFIG_FILE),$(wildcard $(TF_CLI_CONFIG_FILE))),,env -u TF_CLI_CONFIG_FILE)
 PYTHON ?= python3
 ENV ?= dev
+# Variables from the command line reach shell lines: each is checked here, before any recipe runs, against
+# a character allowlist (make functions only; `$(value X)` so that make does not expand `$(shell ...)` in
+# it first). A refusal is one line naming the variable, exit status 2.
+SAFE_NAME_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 - _ .
+SAFE_ARG_CHARS := $(SAFE_NAME_CHARS) / = , : @ +
+# $(call unsafe_chars,TEXT,ALLOWED): what is left of TEXT once every allowed character is removed (no $(eval):
+# a newline in TEXT would make it two makefile lines).
+unsafe_chars = $(strip $(if $(2),$(call unsafe_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,999,$(2))),$(1)))
+# $(call check_var,NAME,ALLOWED,WORDS): refuse NAME unless its raw value has only ALLOWED characters (and at most one word when WORDS is 1).
+check_var = $(if $(or $(call unsafe_chars,$(value $(1)),$(2)),$(and $(filter 1,$(3)),$(word 2,$(value $(1))))),$(error $(1) is refused: $(if $(filter 1,$(3)),one word of ,)letters, digits and $(wordlist 63,99,$(2)) only (it reaches a shell line)))
+$(call check_var,PYTHON,$(SAFE_ARG_CHARS),1)
+# ENV, STACK and ARGS are checked where a recipe uses them (when make expands that recipe, before its shell
+# runs): a shell's own ENV in the environment (some set it to a startup file) stops only the targets that use it.
+SAFE_ENV = $(call check_var,ENV,$(SAFE_NAME_CHARS),1)$(ENV)
+SAFE_STACK = $(call check_var,STACK,$(SAFE_NAME_CHARS),1)$(STACK)
+SAFE_ARGS = $(call check_var,ARGS,$(SAFE_ARG_CHARS))$(ARGS)
+SAFE_PLAN = $(call check_var,PLAN,$(SAFE_ARG_CHARS),1)$(PLAN)
+SAFE_FROM = $(call check_var,FROM,$(SAFE_ARG_CHARS),1)$(FROM)
+SAFE_RUNS = $(call check_var,RUNS,$(SAFE_NAME_CHARS),1)$(RUNS)
+SAFE_LOAD = $(call check_var,LOAD,$(SAFE_NAME_CHARS),1)$(LOAD)
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_NOSPIN := 1
 export PIPENV_YES := 1
@@ -56,11 +76,11 @@ $(CHECKOV):
 	@mkdir -p .tools && $(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install "checkov==$(CHECKOV_VERSION)" $(call LOGGED,checkov-install); $(TOOK)
 
 synth: requirements .venv/.synced
-	@$(VENV)/python tap.py $(ENV)
+	@$(VENV)/python tap.py $(SAFE_ENV)
 
 # Exit status 3 when a stack could not be validated (no providers for it); ALLOW_PARTIAL=1 accepts that.
 validate: requirements .venv/.synced
-	@$(VENV)/python -m scripts.terraform_validate $(ENV) $(if $(ALLOW_PARTIAL),--allow-partial)
+	@$(VENV)/python -m scripts.terraform_validate $(SAFE_ENV) $(if $(ALLOW_PARTIAL),--allow-partial)
 
 # Everything but the integration checks, which need a deployment: make local runs them.
 test: requirements setup
@@ -82,11 +102,11 @@ local: requirements .venv/.synced
 # make local under load, several times in a row (the flake of issue 23 was a race seen only on a loaded machine).
 RUNS ?= 5
 soak: requirements .venv/.synced ## make local's pipeline RUNS times (default 5) beside LOAD busy processes (default: one per core); one line per run
-	@$(VENV)/python -m scripts.soak --runs $(RUNS) $(if $(LOAD),--load $(LOAD))
+	@$(VENV)/python -m scripts.soak --runs $(SAFE_RUNS) $(if $(LOAD),--load $(SAFE_LOAD))
 
 bench: requirements .venv/.synced
 	@echo "==> make bench: synth and its import floor (3 runs each), a naive synth, the unit tier and the full suite (about 5 minutes)"
-	@$(VENV)/python bench/run.py $(ARGS)
+	@$(VENV)/python bench/run.py $(SAFE_ARGS)
 
 lint: requirements .venv/.synced
 	@$(VENV)/ruff check . && $(VENV)/ruff format --check .
@@ -98,25 +118,25 @@ clean:
 
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
 preflight: requirements .venv/.synced ## before the workloads apply: every image ENV deploys is in ECR; exit 2 without credentials or ECR
-	@$(VENV)/python -m scripts.preflight $(ENV)
+	@$(VENV)/python -m scripts.preflight $(SAFE_ENV)
 
 # The reviewed add-on versions (config/eks_addons.yaml) against what EKS offers in the account (needs credentials).
 addon-versions: requirements .venv/.synced ## compare config/eks_addons.yaml with the add-on versions EKS offers (ENV=..., real account)
-	@$(VENV)/python -m scripts.addon_versions $(ENV)
+	@$(VENV)/python -m scripts.addon_versions $(SAFE_ENV)
 # The pinned third-party charts into charts/vendor/ (not committed), each checked against charts/third_party.lock.json.
 .PHONY: vendor-charts
 vendor-charts: NEEDS = python
 vendor-charts: requirements .venv/.synced ## download the pinned third-party charts into charts/vendor/ and verify their digests (FROM=DIR: take them from extracted charts)
-	@$(VENV)/python -m scripts.vendor_charts $(if $(FROM),--from $(FROM))
+	@$(VENV)/python -m scripts.vendor_charts $(if $(FROM),--from $(SAFE_FROM))
 # Before applying a protected environment's platform stack (docs/operations.md): PLAN is a saved plan or its `terraform show -json`.
 plan-check: requirements .venv/.synced ## Fail when ENV's plan (PLAN=...) would delete or replace a guarded resource (ECR, logs, secrets, keys, buckets, cluster)
-	@test -n "$(PLAN)" || { echo "error: PLAN: name the plan: terraform plan -out=platform.tfplan in cdktf.out/stacks/tap-platform-$(ENV), then make plan-check ENV=$(ENV) PLAN=<its path>" >&2; exit 2; }
-	@$(VENV)/python -m scripts.plan_guard $(ENV) $(PLAN)
+	@test -n "$(SAFE_PLAN)" || { echo "error: PLAN: name the plan: terraform plan -out=platform.tfplan in cdktf.out/stacks/tap-platform-$(SAFE_ENV), then make plan-check ENV=$(SAFE_ENV) PLAN=<its path>" >&2; exit 2; }
+	@$(VENV)/python -m scripts.plan_guard $(SAFE_ENV) $(SAFE_PLAN)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 # Exit status 2 and one line when nothing could be checked (no KUBECONFIG, no outputs, cluster unreachable).
 cluster-checks: requirements .venv/.synced ## the checks against a live cluster (KUBECONFIG, TAP_ENV, TAP_OUTPUTS_FILE); exit 2 if none could run
-	@$(VENV)/python -m scripts.cluster_checks $(ARGS)
+	@$(VENV)/python -m scripts.cluster_checks $(SAFE_ARGS)
 
 # The cdktf CLI path (optional for users; CI checks it): npm installs the pinned CLI.
 node_modules/.bin/cdktf: package.json package-lock.json
@@ -125,11 +145,11 @@ node_modules/.bin/cdktf: package.json package-lock.json
 	@touch $@
 
 cdktf-synth: requirements .venv/.synced node_modules/.bin/cdktf
-	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf synth
+	@CHECKPOINT_DISABLE=1 TAP_ENV=$(SAFE_ENV) $(TERRAFORM_ENV) npx cdktf synth
 
 stack-named:
-	@test -n "$(STACK)" || { echo "error: name the stack: make cdktf-deploy ENV=$(ENV) STACK=tap-platform-$(ENV) (then tap-workloads-$(ENV))" >&2; exit 2; }
+	@test -n "$(SAFE_STACK)" || { echo "error: name the stack: make cdktf-deploy ENV=$(SAFE_ENV) STACK=tap-platform-$(SAFE_ENV) (then tap-workloads-$(SAFE_ENV))" >&2; exit 2; }
 
 # `npx cdktf deploy` through the Makefile: make cdktf-deploy ENV=prod STACK=tap-platform-prod [ARGS=...]
 cdktf-deploy: requirements stack-named .venv/.synced node_modules/.bin/cdktf
-	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf deploy $(STACK) $(ARGS)
+	@CHECKPOINT_DISABLE=1 TAP_ENV=$(SAFE_ENV) $(TERRAFORM_ENV) npx cdktf deploy $(SAFE_STACK) $(SAFE_ARGS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,11 +25,16 @@ if __name__ == "__main__":
     if "CDKTF_OUTDIR" in os.environ:  # run by the cdktf CLI, which shows the app's stderr as errors
         console.follow_cdktf_cli()
     # Before any third-party import: a missing package or tool is one line, not a traceback.
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1].startswith("-")):
+        console.error("usage: python tap.py [ENVIRONMENT] (one environment name; every other argument is refused)")
+        sys.exit(2)
     _environment = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TAP_ENV", "dev")
-    requirements.exit_if_unmet(["python", "packages", "node"], retry=f"make synth ENV={_environment}")
+    _retry = f"make synth ENV={_environment}" if re.fullmatch(r"[a-z0-9-]{1,16}", _environment) else "make synth ENV=<environment>"
+    requirements.exit_if_unmet(["python", "packages", "node"], retry=_retry)
 
 from app_support.process_lifetime import Interrupted, raise_on_signals
-from app_support.synthesis import SynthFailed, synthesize
+from app_support.stack_names import platform_stack_name, workloads_stack_name
+from app_support.synthesis import SynthFailed, check_output_folder, synthesize
 from config.eks_versions import creation_error, support_warning
 from config.examples import elastic_ip_warnings, example_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
@@ -42,14 +48,11 @@ OUTDIR = OUTPUT.resolve()
 
 
 def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
-    """What can be checked while the stacks are synthesized; an error stops both, nothing is written."""
+    """What can be checked while the stacks are synthesized (every service's values rendered by Helm: seconds at
+    100 services); an error stops both, nothing is written."""
     from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
 
-    # The values first: a values error is the likelier one, and it stops the synth processes sooner.
     check_all_service_values(config)
-    configs = load_all_environments()  # every environment file valid, VPC ranges disjoint
-    for line in elastic_ip_warnings(configs, involving=config.name):
-        console.warning(line)
 
 
 def kept_note(written: list[str]) -> str:
@@ -64,15 +67,19 @@ def kept_note(written: list[str]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) > 2:
+        console.error("usage: python tap.py [ENVIRONMENT] (one environment name; every other argument is refused)")
+        return 2
     environment = argv[1] if len(argv) > 1 else os.environ.get("TAP_ENV", DEFAULT_ENVIRONMENT)
     started = time.perf_counter()
     raise_on_signals()
     try:
         config = load_environment(environment)
-        if OUTPUT.is_symlink():
-            raise ConfigError(f"{OUTPUT.name}: is a symlink (to {OUTDIR}); remove it: the stacks are written into {OUTPUT.name}/ itself")
-        if OUTPUT.exists() and not OUTPUT.is_dir():
-            raise ConfigError(f"{OUTPUT.name}: exists and is not a directory; remove it (the stacks are written into {OUTPUT.name}/)")
+        # Every environment file together (VPC ranges, suffixes, data and state locations) before the synth processes
+        # start: configuration only (half a second at 100 services), so such a refusal never starts a node runtime.
+        configs = load_all_environments(loaded={environment: config})
+        # Before any work: a symlink or a file where the synth writes is refused, not written through.
+        check_output_folder(OUTPUT, [platform_stack_name(environment), workloads_stack_name(environment)])
         refused = creation_error(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
         if refused:
             raise ConfigError(refused)
@@ -80,7 +87,8 @@ def main(argv: list[str]) -> int:
         # What the deployer must still replace before a real apply.
         # The workloads stack installs the third-party charts from charts/vendor/; `terraform plan` reads them there.
         unvendored = vendoring_warning() if config.emulator is None else None
-        for line in [*([warning] if warning else []), *example_warnings(config), *([unvendored] if unvendored else [])]:
+        lines = [*([warning] if warning else []), *example_warnings(config), *elastic_ip_warnings(configs, involving=config.name)]
+        for line in [*lines, *([unvendored] if unvendored else [])]:
             console.warning(line)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:

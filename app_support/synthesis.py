@@ -13,8 +13,8 @@ import contextlib
 import json
 import multiprocessing
 import os
-import shutil
 import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app_support.process_lifetime import die_with_parent
+from config.errors import ConfigError
 from config.model import EnvironmentConfig
 
 if TYPE_CHECKING:  # importing cdktf starts jsii; only the synth processes do
@@ -135,29 +136,83 @@ def stop_groups(processes: Sequence[multiprocessing.process.BaseProcess]) -> Non
         process.join()
 
 
+class OutputFolderError(ConfigError):
+    """The output folder holds something the synth would have to write through: one line, exit 2, nothing written."""
+
+
+def _kind(path: Path) -> str | None:
+    """What is at `path` without following a final symlink: None, 'symlink', 'directory', 'file' or 'other'."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "directory" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+
+
+def check_output_folder(outdir: Path, stack_names: Sequence[str]) -> None:
+    """Refuses an output folder the synth would write through or around: the folder itself, `manifest.json`,
+    `stacks/` and each stack's folder must be what they claim (no symlink, no file where a folder goes).
+
+    The write path (`merge_outputs`) only renames within the folder and never follows a symlink, so
+    these checks are what make a refusal a one-line error before anything is written."""
+    name = outdir.name
+    expected = {outdir: "directory", outdir / "manifest.json": "file", outdir / "stacks": "directory"}
+    expected.update({outdir / "stacks" / stack: "directory" for stack in stack_names})
+    for path, wanted in expected.items():
+        found = _kind(path)
+        if found is None or found == wanted:
+            if path == outdir and found is None:
+                return  # a fresh folder: nothing inside to check
+            continue
+        where = name if path == outdir else f"{name}/{path.relative_to(outdir)}"
+        raise OutputFolderError(
+            f"{where}: is {'a symlink' if found == 'symlink' else 'a ' + found}, where the synth writes a {wanted}; "
+            f"remove it (the synth never writes through a link or outside {name}/)"
+        )
+
+
+def _mkdir(path: Path) -> None:
+    """A real directory at `path` (created if missing); anything else there stops the write."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path)
+    if _kind(path) != "directory":
+        raise OutputFolderError(f"{path.name}: is not a directory; remove it")
+
+
 def merge_outputs(sources: Sequence[Path], outdir: Path) -> list[str]:
     """Moves each source's stacks into `outdir` and writes one manifest listing exactly them, as a
-    single cdktf App would. Other environments' stack folders stay (plain `terraform` may use them)."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    manifest_path = outdir / "manifest.json"
+    single cdktf App would. Other environments' stack folders stay (plain `terraform` may use them).
+
+    Only renames inside `outdir` (the staging folder is its sibling, on the same file system): an
+    old stack folder is renamed aside into a folder within `outdir`, the new one renamed into place,
+    the initialized Terraform files renamed back into it, and the manifest written to a temporary
+    file and renamed over `manifest.json`. A rename replaces a link, never writes through it."""
+    parts = [json.loads((source / "manifest.json").read_text()) for source in sources]
+    names = [name for part in parts for name in part["stacks"]]
+    check_output_folder(outdir, names)
+    _mkdir(outdir)
+    _mkdir(outdir / "stacks")
     manifest: dict = {"stacks": {}}
     written = []
-    for source in sources:
-        part = json.loads((source / "manifest.json").read_text())
-        manifest["version"] = part["version"]
-        for name, entry in part["stacks"].items():
-            target = outdir / "stacks" / name
-            with tempfile.TemporaryDirectory(dir=outdir) as keep:
+    with tempfile.TemporaryDirectory(prefix=".replaced-", dir=outdir) as aside:
+        for source, part in zip(sources, parts, strict=True):
+            manifest["version"] = part["version"]
+            for name, entry in part["stacks"].items():
+                target = outdir / "stacks" / name
+                previous = Path(aside) / name
+                if _kind(target) == "directory":
+                    os.rename(target, previous)
+                os.rename(source / "stacks" / name, target)
                 # Keep an initialized working directory (providers, lock file) across synths, as cdktf does.
-                kept = [item for item in TERRAFORM_WORKING_FILES if (target / item).exists()]
-                for item in kept:
-                    shutil.move(target / item, Path(keep) / item)
-                shutil.rmtree(target, ignore_errors=True)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(source / "stacks" / name, target)
-                for item in kept:
-                    shutil.move(Path(keep) / item, target / item)
-            manifest["stacks"][name] = entry
-            written.append(name)
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+                for item in TERRAFORM_WORKING_FILES:
+                    if _kind(previous / item) is not None and _kind(target / item) is None:
+                        os.rename(previous / item, target / item)
+                manifest["stacks"][name] = entry
+                written.append(name)
+        descriptor, staged = tempfile.mkstemp(prefix=".manifest-", dir=outdir)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        os.replace(staged, outdir / "manifest.json")
     return written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from config.rules import IAM_PRINCIPAL_ARN
 
@@ -12,7 +13,7 @@ def principal_arns(value: tuple[str, ...]) -> tuple[str, ...]:
     for arn in value:
         if not IAM_PRINCIPAL_ARN.fullmatch(arn):
             raise ValueError(f"{arn!r} is not an IAM role or user ARN")
-    repeated = sorted({arn for arn in value if value.count(arn) > 1})
+    repeated = sorted(arn for arn, count in Counter(value).items() if count > 1)
     if repeated:
         raise ValueError(f"{repeated[0]!r} is listed twice; each principal gets one access entry")
     return value

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
-import itertools
 from collections.abc import Mapping
 
-from config.fargate import FargateProfileConfig
+from config.blame import blamed_service
+from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig
 from config.service import ServiceConfig
 
 
@@ -18,20 +18,34 @@ def check_claims(services: Mapping[str, ServiceConfig], fargate_profiles: Mappin
         # A resource belongs to one service: another service's service.yaml cannot claim it.
         for kind, resource in sorted(service.permissions.claims()):
             if (kind, resource) in owners:
+                loser, winner, note = blamed_service(owners[kind, resource], name)
                 raise ValueError(
-                    f"services.{name}.permissions.{kind}: {resource!r} is already {owners[kind, resource]!r}'s; "
-                    "a resource is granted to the one service that declares it"
+                    f"services.{loser}.permissions.{kind}: {resource!r} is already {winner}'s; "
+                    f"a resource is granted to the one service that declares it{note}"
                 )
             owners[kind, resource] = name
-    prefixes = sorted((resource, owner) for (kind, resource), owner in owners.items() if kind == "s3_prefixes")
-    for (outer, outer_owner), (inner, inner_owner) in itertools.permutations(prefixes, 2):
-        if inner.startswith(outer) and outer_owner != inner_owner:
-            raise ValueError(
-                f"services.{inner_owner}.permissions.s3_prefixes: {inner!r} lies inside {outer_owner}'s {outer!r}; "
-                "a service's prefixes may not overlap another's"
-            )
+    # Linear in the prefixes' total length (not in their pairs): every prefix ends with '/', so one lies inside
+    # another exactly when the other is one of its own '/'-bounded ancestors, each looked up once.
+    prefixes = {resource: owner for (kind, resource), owner in owners.items() if kind == "s3_prefixes"}
+    for inner, inner_owner in sorted(prefixes.items()):
+        cut = inner.find("/")
+        while cut != -1 and cut < len(inner) - 1:
+            outer = inner[: cut + 1]
+            if prefixes.get(outer, inner_owner) != inner_owner:
+                loser, _, note = blamed_service(prefixes[outer], inner_owner)
+                raise ValueError(
+                    f"services.{loser}.permissions.s3_prefixes: {inner!r} ({inner_owner}'s) lies inside {outer!r} "
+                    f"({prefixes[outer]}'s); a service's prefixes may not overlap another's{note}"
+                )
+            cut = inner.find("/", cut + 1)
     for profile, config in fargate_profiles.items():
         for index, selector in enumerate(config.selectors):
+            platform = sorted(n for n in PLATFORM_NAMESPACES if fnmatch.fnmatchcase(n, selector.namespace))
+            if platform:
+                raise ValueError(
+                    f"fargate_profiles.{profile}.selectors.{index}.namespace: {selector.namespace!r} selects the platform namespace "
+                    f"{platform[0]!r}, which has a Fargate profile of its own (config/fargate.py); one profile per namespace"
+                )
             taken = sorted(s.namespace for s in services.values() if fnmatch.fnmatchcase(s.namespace, selector.namespace))
             if taken:
                 raise ValueError(

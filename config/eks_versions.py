@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from config.errors import ConfigError
+from config.user_files import display, read_user_yaml
 
 TABLE = Path(__file__).with_name("eks_versions.yaml")
 MOVING_SECTION = "docs/upgrade.md"
@@ -27,10 +29,31 @@ def _key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
+VERSION = re.compile(r"1\.[0-9]{1,3}", flags=re.ASCII)
+FIELDS = ("standard_support_end", "extended_support_end")
+
+
 def support_windows() -> dict[str, SupportWindow]:
-    """Every listed version, oldest first."""
-    rows = yaml.safe_load(TABLE.read_text())
-    return {version: SupportWindow(version, **rows[version]) for version in sorted(rows, key=_key)}
+    """Every listed version, oldest first. The table is edited by hand, so it is read as any user file
+    (config/user_files.py) and each row checked: a version key, exactly the two dates, real calendar dates."""
+    rows = read_user_yaml(TABLE, TABLE.parent)
+    windows = {}
+    for version, row in rows.items():
+        where = f"{display(TABLE)}: {version}"
+        if not VERSION.fullmatch(version):
+            raise ConfigError(f'{where}: {version!r} is not a Kubernetes minor version like "1.29" (quote it)')
+        if not isinstance(row, dict) or sorted(row) != sorted(FIELDS):
+            raise ConfigError(f"{where}: a row is {{{', '.join(f + ': YYYY-MM-DD' for f in FIELDS)}}}, exactly these two fields")
+        dates = {}
+        for field in FIELDS:
+            try:
+                dates[field] = dt.date.fromisoformat(str(row[field]))
+            except ValueError:
+                raise ConfigError(f"{where}.{field}: {str(row[field])!r} is not a calendar date (YYYY-MM-DD)") from None
+        if dates["extended_support_end"] < dates["standard_support_end"]:
+            raise ConfigError(f"{where}.extended_support_end: ends before standard_support_end")
+        windows[version] = SupportWindow(version, **dates)
+    return {version: windows[version] for version in sorted(windows, key=_key)}
 
 
 def oldest_creatable(today: dt.date) -> str | None:

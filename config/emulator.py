@@ -31,6 +31,6 @@ class EmulatorConfig(Frozen):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
-        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?/?", value):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?", value):
             raise ValueError(f"{value!r} must be an http(s) URL of a host and optional port, like 'http://127.0.0.1:5000'")
         return value

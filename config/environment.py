@@ -13,6 +13,7 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 
 from config.access import principal_arns, principal_key
 from config.access_logs import AccessLogConfig
+from config.blame import blamed_service
 from config.claims import check_claims
 from config.eks_addons import addon_versions
 from config.emulator import EmulatorConfig, EmulatorFeature
@@ -26,7 +27,13 @@ from config.quotas import (
     LOG_GROUPS_PER_REGION,
     SECRETS_PER_REGION,
 )
-from config.reserved import MAX_PER_RESOURCE_TAGS, PER_RESOURCE_TAG_KEYS, PER_RESOURCE_TAG_PREFIXES, PLATFORM_TAG_KEYS
+from config.reserved import (
+    LOAD_BALANCER_CONTROLLER_TAG_PREFIXES,
+    MAX_PER_RESOURCE_TAGS,
+    PER_RESOURCE_TAG_KEYS,
+    PER_RESOURCE_TAG_PREFIXES,
+    PLATFORM_TAG_KEYS,
+)
 from config.rules import (
     AWS_MAX_TAGS_PER_RESOURCE,
     ECR_REPOSITORY_NAME_MAX,
@@ -38,6 +45,7 @@ from config.rules import (
     Frozen,
     aws_region,
     dns_label,
+    environment_suffix,
     partition_of,
     s3_bucket_name,
     tag,
@@ -91,7 +99,7 @@ class EnvironmentConfig(Frozen):
     services: Mapping[str, ServiceConfig] = Field(default_factory=dict)
 
     _name = field_validator("name")(lambda v: dns_label(v, max_length=16))
-    _suffix = field_validator("suffix")(lambda v: ecr_name_part(dns_label(v, max_length=12)))
+    _suffix = field_validator("suffix")(lambda v: environment_suffix(v))
 
     _region = field_validator("region")(lambda v: aws_region(v))
     _data_bucket = field_validator("data_bucket")(lambda v: s3_bucket_name(v))
@@ -115,6 +123,12 @@ class EnvironmentConfig(Frozen):
             if key.lower() in owned or key.lower().startswith(PER_RESOURCE_TAG_PREFIXES):
                 names = ", ".join(sorted(PLATFORM_TAG_KEYS | PER_RESOURCE_TAG_KEYS))
                 raise ValueError(f"tag {key!r} is set by the platform ({names}, kubernetes.io/*; in any case) and may not be replaced")
+            if key.lower().startswith(LOAD_BALANCER_CONTROLLER_TAG_PREFIXES):
+                prefixes = ", ".join(LOAD_BALANCER_CONTROLLER_TAG_PREFIXES)
+                raise ValueError(
+                    f"tag {key!r} is in a name space of the load balancer controller ({prefixes}); it refuses to start with "
+                    "such a key in its default tags (config/reserved.py)"
+                )
             if key.lower() in seen:
                 raise ValueError(f"tags {seen[key.lower()]!r} and {key!r} differ only in case; AWS (IAM) treats tag keys without case")
             seen[key.lower()] = key
@@ -265,11 +279,14 @@ class EnvironmentConfig(Frozen):
             )
         admins = set(self.cluster_admin_arns)
         keys: dict[str, str] = {}
-        team_arns = [arn for arns in self.service_team_arns.values() for arn in arns]
-        for arn in dict.fromkeys([*self.cluster_admin_arns, *self.cluster_viewer_arns, *team_arns]):
+        # Each principal under the field (tier) that lists it, in tier order: a collision is reported under the later one.
+        tiers = [("cluster_admin_arns", arn) for arn in self.cluster_admin_arns]
+        tiers += [("cluster_viewer_arns", arn) for arn in self.cluster_viewer_arns]
+        tiers += [(f"service_team_arns.{service}", arn) for service, arns in self.service_team_arns.items() for arn in arns]
+        for field, arn in tiers:
             other = keys.setdefault(principal_key(arn), arn)
             if other != arn:
-                raise ValueError(f"cluster_admin_arns: {arn!r} and {other!r} would share the access entry name {principal_key(arn)!r}")
+                raise ValueError(f"{field}: {arn!r} and {other!r} would share the access entry name {principal_key(arn)!r}")
         for arn in self.cluster_viewer_arns:
             if arn in admins:
                 raise ValueError(f"cluster_viewer_arns: {arn!r} is already in cluster_admin_arns; list each principal once")
@@ -290,7 +307,8 @@ class EnvironmentConfig(Frozen):
                 raise ValueError(f"services.{name}: the map key and the service name differ ({service.name!r})")
             for field, value in (("namespace", service.namespace), ("repository", service.repository)):
                 if (field, value) in claimed:
-                    raise ValueError(f"services.{name}.{field}: {value!r} is already used by {claimed[field, value]!r}")
+                    loser, winner, note = blamed_service(claimed[field, value], name)  # config/blame.py: the new claim is blamed
+                    raise ValueError(f"services.{loser}.{field}: {value!r} is already used by {winner!r}{note}")
                 claimed[field, value] = name
             ecr_name = f"{self.repository_prefix}/{service.repository}"
             if len(ecr_name) > ECR_REPOSITORY_NAME_MAX:

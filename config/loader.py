@@ -8,16 +8,18 @@ file, the field and the rule.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from config.blame import Claimant, blamed
 from config.eks_addons import addon_versions
 from config.eks_versions import support_windows
 from config.errors import ConfigError
-from config.model import EnvironmentConfig, ServiceConfig
+from config.limits import check_apply_limits
+from config.model import EnvironmentConfig, S3Backend, ServiceConfig
 from config.user_files import REPO_ROOT, display, read_user_yaml
 
 ENVIRONMENTS_DIR = REPO_ROOT / "config" / "environments"
@@ -76,13 +78,23 @@ def load_environment(
             f"(config/eks_versions.yaml lists {', '.join(support_windows())})"
         )
     addon_versions(config.kubernetes_version)  # every add-on has a reviewed version for it, or one line saying which
+
+    def where(service: str, field: str) -> str:
+        if field in ServiceConfig.model_fields:
+            return display_path(services_dir / service / SERVICE_FILE)
+        return file_setting(services_dir / service, name, field, services_dir)
+
+    check_apply_limits(config, display_path(path), where)
     return config
 
 
-def load_all_environments(*, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR) -> dict[str, EnvironmentConfig]:
-    """Every environment, checked against each other: their VPCs must not overlap (they may be peered)."""
+def load_all_environments(
+    *, environments_dir: Path = ENVIRONMENTS_DIR, services_dir: Path = SERVICES_DIR, loaded: Mapping[str, EnvironmentConfig] | None = None
+) -> dict[str, EnvironmentConfig]:
+    """Every environment, checked against each other: their VPCs must not overlap (they may be peered). `loaded`:
+    environments already loaded, not loaded again."""
     configs = {
-        name: load_environment(name, environments_dir=environments_dir, services_dir=services_dir)
+        name: (loaded or {}).get(name) or load_environment(name, environments_dir=environments_dir, services_dir=services_dir)
         for name in environment_names(environments_dir)
     }
     check_environments_do_not_collide(configs, environments_dir)
@@ -90,20 +102,72 @@ def load_all_environments(*, environments_dir: Path = ENVIRONMENTS_DIR, services
 
 
 def check_environments_do_not_collide(configs: Mapping[str, EnvironmentConfig], environments_dir: Path = ENVIRONMENTS_DIR) -> None:
-    """Environments may share an account and be peered: disjoint VPC ranges, distinct name suffixes."""
+    """Environments may share an account and be peered: disjoint VPC ranges, distinct name suffixes, and data
+    locations of their own: no environment's data bucket is another's, or any environment's state bucket, or
+    in any environment's own name space (`tap-<suffix>-...`, the buckets the platform creates)."""
     names = sorted(configs)
+
+    def file_of(environment: str) -> str:
+        return display_path(environments_dir / (environment + ".yaml"))
+
+    def refuse(environment: str, rule: str) -> ConfigError:
+        return ConfigError(f"{file_of(environment)}: {rule}")
+
+    def conflict(first: str, second: str, rule: Callable[[str, str], str]) -> ConfigError:
+        """Between two environments: blamed as config/blame.py says (a protected environment keeps what it has)."""
+        claimants = {file_of(name): name for name in (first, second)}
+        loser, winner, note = blamed(*(Claimant(file, configs[name].protected) for file, name in claimants.items()))
+        return refuse(claimants[loser.file], rule(claimants[loser.file], claimants[winner.file]) + note)
+
     for index, first in enumerate(names):
         for second in names[index + 1 :]:
             if configs[first].vpc.network.overlaps(configs[second].vpc.network):
-                raise ConfigError(
-                    f"{display_path(environments_dir / (second + '.yaml'))}: vpc.cidr: {configs[second].vpc.cidr} overlaps "
-                    f"{first}'s {configs[first].vpc.cidr}; environments need disjoint VPC ranges"
+                raise conflict(
+                    first,
+                    second,
+                    lambda loser, winner: (
+                        f"vpc.cidr: {configs[loser].vpc.cidr} overlaps {winner}'s {configs[winner].vpc.cidr}; "
+                        "environments need disjoint VPC ranges"
+                    ),
                 )
-            if configs[first].suffix == configs[second].suffix:
-                raise ConfigError(
-                    f"{display_path(environments_dir / (second + '.yaml'))}: suffix: {configs[second].suffix!r} is also {first}'s; "
-                    "every AWS name is tap-<suffix>-..., so environments that may share an account need distinct suffixes"
-                )
+    suffixes: dict[str, str] = {}
+    state_buckets = {config.backend.bucket: name for name, config in configs.items() if isinstance(config.backend, S3Backend)}
+    data_buckets: dict[str, str] = {}
+    for name in names:
+        config = configs[name]
+        if suffixes.setdefault(config.suffix, name) != name:
+            raise conflict(
+                suffixes[config.suffix],
+                name,
+                lambda _, winner, config=config: (
+                    f"suffix: {config.suffix!r} is also {winner}'s; every AWS name is tap-<suffix>-..., "
+                    "so environments that may share an account need distinct suffixes"
+                ),
+            )
+        if data_buckets.setdefault(config.data_bucket, name) != name:
+            raise conflict(
+                data_buckets[config.data_bucket],
+                name,
+                lambda _, winner, config=config: (
+                    f"data_bucket: {config.data_bucket!r} is also {winner}'s; each environment's services "
+                    "are granted prefixes of its own data bucket, so two environments sharing one could reach each other's data"
+                ),
+            )
+        if config.data_bucket in state_buckets:
+            raise refuse(
+                name,
+                f"data_bucket: {config.data_bucket!r} is the Terraform state bucket of {state_buckets[config.data_bucket]} "
+                "(backend.bucket); a service's S3 prefixes could cover the state",
+            )
+    for name in names:
+        bucket = configs[name].data_bucket
+        owner = next((other for other in names if bucket.startswith(f"{configs[other].cluster_name}-")), None)
+        if owner is not None:
+            raise refuse(
+                name,
+                f"data_bucket: {bucket!r} is in {owner}'s name space ({configs[owner].cluster_name}-...), where the platform "
+                "creates its own buckets (load balancer logs); name the environment's own data bucket",
+            )
 
 
 def load_services(environment: str, services_dir: Path = SERVICES_DIR, *, environments: Sequence[str] | None = None) -> list[ServiceConfig]:

@@ -37,7 +37,7 @@ def container_insights_log_group(cluster_name: str, kind: str) -> str:
 
 
 # arn:<partition>:sns:<region>:<account>:<topic>; a topic name is 1 to 256 letters, digits, '-' and '_' (and '.fifo').
-SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
 # CloudWatch alarms accept at most 5 actions per state.
 MAX_ALARM_ACTIONS = 5
 
@@ -50,11 +50,11 @@ SUBSCRIPTION_ENDPOINTS: dict[str, tuple[re.Pattern[str], str]] = {
     "email": (EMAIL, "an email address"),
     "email-json": (EMAIL, "an email address"),
     # No quote, '$' or brace: the endpoint lands in Terraform JSON, where "${" would interpolate.
-    "https": (re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~:/?#@!&()*+,;=%-]*)?"), "an https:// URL"),
-    "sms": (re.compile(r"\+[1-9]\d{6,14}"), "a phone number in E.164 form (+ and 7 to 15 digits)"),
-    "sqs": (re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?"), "an SQS queue ARN"),
+    "https": (re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~:/?#@!&()*+,;=%-]*)?"), "an https:// URL"),
+    "sms": (re.compile(r"\+[1-9][0-9]{6,14}"), "a phone number in E.164 form (+ and 7 to 15 digits)"),
+    "sqs": (re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?"), "an SQS queue ARN"),
     "lambda": (
-        re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"),
+        re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"),
         "a Lambda function ARN",
     ),
 }

@@ -53,3 +53,17 @@ LOG_GROUPS_PER_REGION = Quota(1_000_000, "CloudWatch Logs quota 'Log groups per 
 HELM_RELEASE_NAME_MAX = 53
 # IAM: role names are at most 64 characters (IAM hard limit, CreateRole).
 IAM_ROLE_NAME_MAX = 64
+
+# IAM: "Role policy size", the aggregate of a role's inline policies in characters, whitespace not counted
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "IAM and AWS STS quotas"; taken
+# 2026-12-05). Each service role has one inline policy (eks_platform/irsa.py); config/limits.py bounds its size.
+IAM_ROLE_INLINE_POLICY_CHARACTERS = Quota(10_240, "IAM quota 'Role policy size' (inline policies of a role, whitespace excluded)")
+
+# Amazon VPC: rules per security group, 60 inbound and 60 outbound IPv4 by default (adjustable; the product with
+# 'Security groups per network interface' may not exceed 1,000): https://docs.aws.amazon.com/vpc/latest/userguide/
+# amazon-vpc-limits.html, "Security groups"; taken 2026-12-05.
+SECURITY_GROUP_INBOUND_RULES = Quota(60, "Amazon VPC quota 'Inbound rules per security group'")
+SECURITY_GROUP_OUTBOUND_RULES = Quota(60, "Amazon VPC quota 'Outbound rules per security group'")
+# EKS creates the cluster security group with one inbound rule of its own (all traffic from itself):
+# https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html; taken 2026-12-05.
+EKS_CLUSTER_SECURITY_GROUP_OWN_RULES = 1

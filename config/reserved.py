@@ -24,6 +24,26 @@ RESERVED_NAMESPACE_PREFIXES: tuple[str, ...] = ("kube-",)
 PLATFORM_TAG_KEYS: frozenset[str] = frozenset({"Project", "Environment", "ManagedBy"})
 PER_RESOURCE_TAG_KEYS: frozenset[str] = frozenset({"Name"})
 PER_RESOURCE_TAG_PREFIXES: tuple[str, ...] = ("kubernetes.io/",)
+# The load balancer controller refuses to start when its defaultTags (the environment's tags, workloads/
+# alb_controller.py) hold one of its tracking tag keys. Facts from kubernetes-sigs/aws-load-balancer-controller
+# v2.17.1 (commit 3b9bdb1e3fb2ccd7190f32c665062ff2b5792543): pkg/config/controller_config.go `trackingTagKeys`
+# (checked by validateDefaultTagsCollisionWithTrackingTags) and pkg/shared_constants/tag_keys.go; taken 2026-12-05.
+LOAD_BALANCER_CONTROLLER_TRACKING_TAG_KEYS: frozenset[str] = frozenset(
+    {
+        "elbv2.k8s.aws/cluster",
+        "elbv2.k8s.aws/resource",
+        "ingress.k8s.aws/stack",
+        "ingress.k8s.aws/resource",
+        "service.k8s.aws/stack",
+        "service.k8s.aws/resource",
+        "gateway.k8s.aws.nlb/resource",
+        "gateway.k8s.aws.alb/resource",
+        "gateway.k8s.aws.nlb/stack",
+        "gateway.k8s.aws.alb/stack",
+    }
+)
+# Refused as whole name spaces (in any case), not key by key: a later controller adds keys under the same prefixes.
+LOAD_BALANCER_CONTROLLER_TAG_PREFIXES: tuple[str, ...] = ("elbv2.k8s.aws/", "ingress.k8s.aws/", "service.k8s.aws/", "gateway.k8s.aws.")
 # The most tags a construct adds to one resource itself (a subnet: Name, kubernetes.io/role/...,
 # kubernetes.io/cluster/<name>); tests/eks_platform checks the synthesized stacks against it.
 MAX_PER_RESOURCE_TAGS = 3

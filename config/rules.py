@@ -19,8 +19,8 @@ from config.quotas import IAM_ROLE_NAME_MAX as IAM_ROLE_NAME_MAX
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 ECR_REPOSITORY = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
-AWS_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
-IAM_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+")
+AWS_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
+IAM_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+")
 # The values CloudWatch Logs accepts for a retention period.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 ECR_REPOSITORY_NAME_MAX = 256
@@ -32,7 +32,7 @@ PROTECTED_LOG_RETENTION_DAYS = 365
 AWS_MAX_TAGS_PER_RESOURCE = 50
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
-TAG_CHARACTERS = re.compile(r"[\w .:/=+\-@]*")
+TAG_CHARACTERS = re.compile(r"[A-Za-z0-9_ .:/=+\-@]*")
 
 # Kubernetes labels: an optional DNS-subdomain prefix (at most 253) and '/', then a name of at
 # most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric; values the same or empty.
@@ -76,6 +76,34 @@ def dns_label(value: str, *, max_length: int = 63) -> str:
         raise ValueError(
             f"{value!r} is not a DNS-1123 label (lower-case letters, digits and '-', "
             f"starting and ending with a letter or digit, at most {max_length} characters)"
+        )
+    return value
+
+
+ENVIRONMENT_SUFFIX = re.compile(r"[a-z0-9]{1,12}")
+
+
+def environment_suffix(value: str) -> str:
+    """Names are `<name>-<suffix>` (tables, queues ...) and `tap-<suffix>-<name>` (roles, groups): with no '-' in a
+    suffix, each such name splits one way only, so no environment's name can be another's (`x-eu` in dev and
+    `x` in `eu-dev` would both be the table `x-eu-dev`)."""
+    if not ENVIRONMENT_SUFFIX.fullmatch(value):
+        raise ValueError(
+            f"{value!r} must be 1 to 12 lower-case letters and digits, no '-' (names are <name>-<suffix> and "
+            "tap-<suffix>-<name>: a '-' would let one environment's names be another's)"
+        )
+    return value
+
+
+DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+def dns1035_label(value: str, *, max_length: int = 63) -> str:
+    """A Kubernetes Service name (the chart names the Service after the release): a DNS-1035 label, which starts with a letter."""
+    if len(value) > max_length or not DNS1035_LABEL.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a DNS-1035 label (lower-case letters, digits and '-', starting with a letter and ending with a "
+            f"letter or digit, at most {max_length} characters): it names the service's Kubernetes Service"
         )
     return value
 
@@ -128,9 +156,9 @@ def relative_key(value: str, *, what: str) -> str:
 def tag(key: str, value: str) -> None:
     """One AWS tag: AWS's lengths and characters, and no `aws:` prefix (reserved for AWS, in any case)."""
     if not 1 <= len(key) <= TAG_KEY_MAX or not TAG_CHARACTERS.fullmatch(key):
-        raise ValueError(f"tag key {key!r} must be 1 to {TAG_KEY_MAX} letters, digits, spaces or _ . : / = + - @")
+        raise ValueError(f"tag key {key!r} must be 1 to {TAG_KEY_MAX} ASCII letters, digits, spaces or _ . : / = + - @")
     if len(value) > TAG_VALUE_MAX or not TAG_CHARACTERS.fullmatch(value):
-        raise ValueError(f"tag {key!r}: value must be at most {TAG_VALUE_MAX} letters, digits, spaces or _ . : / = + - @")
+        raise ValueError(f"tag {key!r}: value must be at most {TAG_VALUE_MAX} ASCII letters, digits, spaces or _ . : / = + - @")
     if key.lower().startswith("aws:") or value.lower().startswith("aws:"):
         raise ValueError(f"tag {key!r}: the 'aws:' prefix (in any case) is reserved for AWS")
 

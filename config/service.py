@@ -15,6 +15,7 @@ from config.rules import (
     EGRESS_RULES_MAX,
     HELM_RELEASE_NAME_MAX,
     Frozen,
+    dns1035_label,
     dns_label,
     dns_subdomain,
     ipv4_network,
@@ -113,10 +114,16 @@ class ServiceConfig(Frozen):
     @field_validator("name")
     @classmethod
     def _release_name(cls, value: str) -> str:
-        return dns_label(value, max_length=HELM_RELEASE_NAME_MAX)
+        return dns1035_label(value, max_length=HELM_RELEASE_NAME_MAX)
 
     _namespace = field_validator("namespace")(lambda v: dns_label(v))
-    _service_account = field_validator("service_account")(lambda v: dns_subdomain(v))
+
+    @field_validator("service_account")
+    @classmethod
+    def _service_account(cls, value: str) -> str:
+        if value == "default":
+            raise ValueError("'default' is the service account Kubernetes creates in every namespace; name the service's own")
+        return dns_subdomain(value)
 
     @field_validator("reaches", mode="before")
     @classmethod

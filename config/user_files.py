@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from config.errors import ConfigError
+from config.errors import ConfigError, one_line
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # No configuration or values file is anywhere near this (the largest shipped one is under 2 KiB);
 # a larger one is a mistake or an attack, and its strict parse alone would take seconds.
 MAX_FILE_BYTES = 64 * 1024
+# The largest integer a 64-bit float (JSON numbers in Helm and Terraform) holds exactly.
+MAX_EXACT_INTEGER = 2**53 - 1
 # Nesting deeper than this is not configuration (and the parser recurses per level).
 MAX_DEPTH = 32
 
@@ -44,6 +47,14 @@ class _StrictLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Refused(f"line {event.start_mark.line + 1}", f"YAML aliases (*{event.anchor}) are not allowed; write the value out")
+        event = self.peek_event()
+        if getattr(event, "tag", None) not in (None, "!"):
+            # Every explicit tag, standard ones included: `!!int "abc"` or `!!bool maybe` would reach a
+            # constructor that raises, and a value that needs a type says it in plain YAML (quote a string).
+            raise _Refused(
+                f"line {event.start_mark.line + 1}",
+                f"YAML tag {event.tag} is not allowed; use plain strings, numbers, lists and maps (quote a value to make it a string)",
+            )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -163,6 +174,12 @@ def _read(path: Path, resolved: Path) -> dict[str, Any]:
         raise UserFileError(
             f"{display(path)}: line {line}: not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
         ) from None
+    control = _CONTROL_CHARACTER.search(text)
+    if control:
+        # YAML escapes ("\0", "\x1b") are checked after parsing (_check_strings); raw ones are refused here.
+        line = text.count("\n", 0, control.start()) + 1
+        character = one_line(control.group())
+        raise UserFileError(f"{display(path)}: line {line}: control character {character} is not allowed in a file a user edits")
     try:
         loaded = _parse(text)
     except _Refused as refused:
@@ -176,12 +193,39 @@ def _read(path: Path, resolved: Path) -> dict[str, Any]:
         raise UserFileError(f"{display(path)}: nesting deeper than {MAX_DEPTH} levels is not allowed") from None
     if loaded is None:
         return {}
+    _check_strings(path, loaded)
     if not isinstance(loaded, dict):
         raise UserFileError(f"{display(path)}: must be a YAML mapping at the top level, got a {type(loaded).__name__}")
     for key in loaded:
         if not isinstance(key, str):
             raise UserFileError(f"{display(path)}: {key!r}: top-level keys must be strings")
     return loaded
+
+
+# Raw control characters other than tab, line feed and carriage return (YAML's own whitespace).
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# In a parsed string (escapes resolved): every control character but tab (a multi-line string is refused
+# by the fields that take names; a values string may be a multi-line block, so line feeds stay).
+_CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _check_strings(path: Path, node: Any, field: tuple[str, ...] = ()) -> None:
+    r"""No NUL or other control character in any key or string value, however written (`"\0"`, `"\e"`):
+    they truncate strings in C-based tools and forge lines on a terminal."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        where = (*field, str(key))
+        for text in (key, value):
+            if isinstance(text, str) and _CONTROL_IN_VALUE.search(text):
+                character = one_line(_CONTROL_IN_VALUE.search(text).group())
+                raise UserFileError(f"{display(path)}: {'.'.join(where)}: control character {character} is not allowed")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EXACT_INTEGER:
+            # Helm and Terraform hold numbers as 64-bit floats: 2**63 would render as 9.223372036854776e+18.
+            raise UserFileError(
+                f"{display(path)}: {'.'.join(where)}: {value} is beyond {MAX_EXACT_INTEGER} (2**53 - 1), the largest integer "
+                "Helm and Terraform hold exactly"
+            )
+        _check_strings(path, value, where)
 
 
 def display(path: Path) -> str:

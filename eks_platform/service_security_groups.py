@@ -123,10 +123,13 @@ class ServiceSecurityGroups(Construct):
         for name, network in services.items():
             group = self.services[name]
             skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(whom=f"the service {name}")})
-            key = key_of(name)
+            # A service's rules are named `service_<name>_...` with the name as it is: a service name has no '_',
+            # so '_from_' and '_to_' separate names unambiguously and no service name can produce a platform
+            # rule's id (`cluster_https_from_pods`) or another pair's (`a-from-b` reaching `c`).
+            key = f"service_{name}"
             if network.scheme is not None:
                 self._ingress(
-                    f"{key}_from_alb",
+                    f"service_{name}_from_alb",
                     group,
                     network.container_port,
                     f"{network.scheme} ALB",
@@ -134,8 +137,8 @@ class ServiceSecurityGroups(Construct):
                 )
             for target in network.reaches:
                 port = services[target].container_port
-                self._egress(f"{key}_to_{key_of(target)}", group, port, f"to {target}", group_id=self.services[target].id)
-                self._ingress(f"{key_of(target)}_from_{key}", self.services[target], port, f"from {name}", group_id=group.id)
+                self._egress(f"{key}_to_{target}", group, port, f"to {target}", group_id=self.services[target].id)
+                self._ingress(f"service_{target}_from_{name}", self.services[target], port, f"from {name}", group_id=group.id)
             for api in network.gateway_apis:
                 if api not in PLATFORM_GATEWAYS:
                     self._egress(f"{key}_https_{api}", group, HTTPS, f"HTTPS to {api} (gateway endpoint)", prefix_list_id=prefix_lists[api])

@@ -14,17 +14,22 @@ these changes, applied in this order:
     write:        {path: text}            the file's whole content, as raw text (duplicate keys, aliases)
     write_base64: {path: base64}          the file's whole content, as raw bytes (not UTF-8)
     append:       {path: text}            raw text added at the end of the file
+    append_lines: {path: {line, count}}   `line` (with {i} the line's index) added `count` times
     grow:         {path: bytes}           a YAML comment appended until the file has this many bytes
     symlink:      {path: target}          the path becomes a symlink to target (absolute, or relative to it)
+    arguments:    [argument, ...]         tap.py's arguments (default: [environment])
+    git:          true                    commit the copy as branch main first; the changes are then new on a branch
     edit:         {path: patch}           a YAML patch merged into the file (null removes a key)
 """
 
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +49,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 70
+    assert len(CASES) >= 240
 
 
 def apply_edit(path: Path, patch: dict[str, Any]) -> None:
@@ -76,6 +81,9 @@ def apply_case(spec: dict[str, Any], repo: Path) -> None:
     for relative, text in spec.get("append", {}).items():
         with (repo / relative).open("a") as stream:
             stream.write(text)
+    for relative, repeat in spec.get("append_lines", {}).items():
+        with (repo / relative).open("a") as stream:
+            stream.write("".join(repeat["line"].format(i=index) for index in range(repeat["count"])))
     for relative, size in spec.get("grow", {}).items():
         path = repo / relative
         missing = size - path.stat().st_size
@@ -87,15 +95,39 @@ def apply_case(spec: dict[str, Any], repo: Path) -> None:
         apply_edit(repo / relative, patch)
 
 
-def snapshot(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+def commit_as_main(repo: Path) -> None:
+    """`git: true`: the copy becomes a repository whose main branch holds it as it is, and the case's edits are made
+    on a branch: what config/blame.py calls new relative to the merge base."""
+    identity = ["-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid", "-c", "commit.gpgsign=false"]
+    commands = (["init", "-q", "-b", "main"], ["add", "-A"], [*identity, "commit", "-q", "-m", "base"], ["checkout", "-q", "-b", "change"])
+    for command in commands:
+        subprocess.run(["git", "-C", str(repo), *command], check=True, capture_output=True, timeout=60)
+
+
+def snapshot(path: Path) -> object:
+    """What is at `path`, never following a link to list or write: None, a file's bytes, a link's target
+    (and the bytes of the file it names, so a write through it shows), or a folder's entries."""
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink():
+        return ("link", os.readlink(path), path.read_bytes() if path.is_file() else None)
+    if path.is_dir():
+        return {child.name: snapshot(child) for child in sorted(path.iterdir())}
+    return path.read_bytes()
 
 
 def generate(repo: Path, spec: dict[str, Any]) -> None:
-    """`generate: {services: N, ingress: {...}}`: N more services written as data, for the quota cases."""
+    """`generate: {services: N, ingress: {...}, distinct_ports: true, reaches: [...]}`: N more services written as
+    data, for the quota cases (each with a container port of its own, or reaching the listed services)."""
     from scripts.generate_services import write_services
 
-    write_services(repo / "services", spec["services"], ingress=spec.get("ingress"))
+    names = write_services(repo / "services", spec["services"], ingress=spec.get("ingress"))
+    for index, name in enumerate(names):
+        folder = repo / "services" / name
+        if spec.get("distinct_ports"):
+            apply_edit(folder / "values.yaml", {"containerPort": 20000 + index})
+        if "reaches" in spec:
+            apply_edit(folder / "service.yaml", {"reaches": spec["reaches"]})
 
 
 @dataclass(frozen=True)
@@ -105,10 +137,10 @@ class Outcome:
     spec: dict[str, Any]
     returncode: int
     stderr: str
-    output_before: bytes | None
-    output_after: bytes | None
-    output_is_dir: bool
+    output_before: object
+    output_after: object
     staging_left: list[str]
+    seconds: float
 
 
 def run_case(case: Path, repo_copy: Path, root: Path) -> Outcome:
@@ -116,21 +148,24 @@ def run_case(case: Path, repo_copy: Path, root: Path) -> Outcome:
     repo = root / case.stem
     # Everything `tap.py` may read; the test suite (two thirds of the files) is not part of it.
     shutil.copytree(repo_copy, repo, symlinks=True, ignore=lambda folder, _: ["tests"] if folder == str(repo_copy) else [])
+    if spec.get("git"):
+        commit_as_main(repo)
     apply_case(spec, repo)
     output_before = snapshot(repo / "cdktf.out")
     if "generate" in spec:
         generate(repo, spec["generate"])
-    result = subprocess.run(
-        [sys.executable, "tap.py", spec["environment"]], cwd=repo, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
-    )
+    arguments = spec.get("arguments", [spec["environment"]])
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "tap.py", *arguments], cwd=repo, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+    seconds = time.perf_counter() - started
     return Outcome(
         spec=spec,
         returncode=result.returncode,
         stderr=result.stderr,
         output_before=output_before,
         output_after=snapshot(repo / "cdktf.out"),
-        output_is_dir=(repo / "cdktf.out").is_dir(),
         staging_left=[path.name for path in repo.glob(".synth-*")],
+        seconds=seconds,
     )
 
 
@@ -153,5 +188,27 @@ def test_bad_input_is_refused_with_one_clear_line(case: Path, outcomes: dict[str
     expected = [outcome.spec["expect"]] if isinstance(outcome.spec["expect"], str) else outcome.spec["expect"]
     for text in expected:
         assert text in errors[0]
-    assert outcome.output_after == outcome.output_before and not outcome.output_is_dir
+    # Nothing written: no cdktf.out/ where there was none, and the one the case put there (links, and the files
+    # they name, included) exactly as it was.
+    assert outcome.output_after == outcome.output_before
     assert not outcome.staging_left, "a staging directory was left behind"
+
+
+if __name__ == "__main__":
+    # The refusal times, measured outside the tests (which assert no times): python -m tests.test_bad_inputs [CASE ...]
+    import tempfile
+
+    chosen = [CASES_DIR / f"{name}.yaml" for name in sys.argv[1:]] or CASES
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(__file__).resolve().parent.parent
+        copy = Path(scratch) / "repo"
+        shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", "cdktf.out", "terraform-state", "tests"))
+        timings = []
+        for case in chosen:
+            outcome = run_case(case, copy, Path(scratch))
+            first = (outcome.stderr.strip().splitlines() or [""])[-1]
+            timings.append((outcome.seconds, case.stem))
+            print(f"{outcome.seconds:6.2f}s {outcome.returncode} {case.stem}: {first[:160]}", flush=True)
+            shutil.rmtree(Path(scratch) / case.stem, ignore_errors=True)
+        slowest = max(timings)
+        print(f"{len(timings)} cases; slowest {slowest[1]} in {slowest[0]:.2f}s")

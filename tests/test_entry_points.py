@@ -203,3 +203,42 @@ def test_make_setup_without_the_named_python_says_so(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines()[0].startswith("error: python3.11-not-installed is missing or far older than Python 3.11")
     assert not (repo / ".tools").exists()
+
+
+@needs_make
+@pytest.mark.parametrize(
+    ("target", "variable", "value"),
+    [
+        ("synth", "ENV", "dev; touch {marker}"),
+        ("synth", "ENV", "$(shell touch {marker})"),
+        ("synth", "ENV", "dev\ntouch {marker}"),
+        ("preflight", "ENV", "prod|touch {marker}"),
+        ("cdktf-deploy", "STACK", "tap-platform-dev`touch {marker}`"),
+        ("cdktf-deploy", "ARGS", "--auto-approve && touch {marker}"),
+        ("bench", "ARGS", "$$(touch {marker})"),
+        ("synth", "PYTHON", "python3;touch {marker}"),
+    ],
+)
+def test_make_refuses_a_variable_that_would_reach_a_shell(tmp_path: Path, target: str, variable: str, value: str) -> None:
+    """`make synth ENV='dev; cmd'` ran cmd: the Makefile checks its variables with make functions before the recipe
+    that uses them is expanded, so no shell sees them."""
+    marker = tmp_path / "ran"
+    result = run([MAKE, "-n", target, f"{variable}={value.format(marker=marker)}"], path=os.environ["PATH"])
+    assert result.returncode == 2
+    assert f"*** {variable} is refused: " in only_line(result.stderr)
+    assert str(marker) not in result.stdout  # no shell line (make -n prints them) holds the value
+    assert not marker.exists()
+
+
+@needs_make
+def test_a_shells_own_env_variable_stops_only_the_targets_that_use_env() -> None:
+    """Some shells export ENV (a startup file); `make lint` does not use ENV and runs."""
+    result = run([MAKE, "-n", "lint"], path=os.environ["PATH"], ENV="/home/someone/.ashrc")
+    assert result.returncode == 0, result.stderr
+
+
+@needs_make
+def test_make_passes_ordinary_variables_on(tmp_path: Path) -> None:
+    result = run([MAKE, "-n", "cdktf-deploy", "ENV=prod", "STACK=tap-platform-prod", "ARGS=--auto-approve"], path=os.environ["PATH"])
+    assert result.returncode == 0, result.stderr
+    assert "npx cdktf deploy tap-platform-prod --auto-approve" in result.stdout

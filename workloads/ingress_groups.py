@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from config.blame import Claimant, established
 from config.loader import REPO_ROOT, SERVICES_DIR, ConfigError, deep_merge, file_setting
 from config.model import EnvironmentConfig
 from config.quotas import ALB_LISTENER_RULES, ALB_TARGET_GROUPS, ALBS_PER_REGION
@@ -77,6 +78,13 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
     def where(service: str, field: str) -> str:
         return file_setting(services_dir / service, config.name, f"ingress.{field}", services_dir)
 
+    # These checks run before each service's own schema check: what they read must be strings first
+    # (`host: 12345` is the schema's to refuse, but must not reach a string comparison here).
+    for name, ingress in ingresses.items():
+        for field in ("host", "path", "scheme", *PER_LOAD_BALANCER):
+            if ingress.get(field) is not None and not isinstance(ingress[field], str):
+                raise ConfigError(f"{where(name, field)}: ingress.{field}: {ingress[field]!r} must be a string")
+
     groups: dict[str, list[str]] = {}
     result: dict[str, Placement] = {}
     for name, ingress in ingresses.items():
@@ -91,17 +99,22 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
         raise ConfigError(f"{where(last, 'dedicated')}: ingress.dedicated: {error}") from None
 
     for group, members in sorted(groups.items()):
-        first = members[0]
+        for field in PER_LOAD_BALANCER:
+            if len({repr(ingresses[name].get(field)) for name in members}) == 1:
+                continue
+            # They disagree: the reference is the member config/blame.py keeps (not new on this branch, else modified
+            # earliest), and the first member that differs from it is blamed, in its own values file.
+            files = {where(name, field): name for name in members}
+            first = files[established([Claimant(file) for file in files]).file]
+            name = next(n for n in members if ingresses[n].get(field) != ingresses[first].get(field))
+            raise ConfigError(
+                f"{where(name, field)}: ingress.{field}: {ingresses[name].get(field)!r} differs from {ingresses[first].get(field)!r} "
+                f"in {where(first, field)}; a load balancer's settings must agree across its group {group} "
+                "(or set ingress.dedicated: true)"
+            )
         routes: dict[tuple[str, str], str] = {}
         for name in members:
             ingress = ingresses[name]
-            for field in PER_LOAD_BALANCER:
-                if ingress.get(field) != ingresses[first].get(field):
-                    raise ConfigError(
-                        f"{where(name, field)}: ingress.{field}: {ingress.get(field)!r} differs from {ingresses[first].get(field)!r} "
-                        f"in {where(first, field)}; a load balancer's settings must agree across its group {group} "
-                        "(or set ingress.dedicated: true)"
-                    )
             route = (ingress.get("host") or "", ingress["path"])
             taken = next((other for other in routes if routes_overlap(route, other)), None)
             if taken is not None:

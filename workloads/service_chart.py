@@ -156,9 +156,11 @@ def describe_helm_error(message: str, values: Mapping[str, Any] | None = None) -
         if rule == "'not' failed" or rule.startswith("validation failed"):
             rule = _schema_description(field) or rule
         if rule.startswith("additional properties"):
-            unknown = re.findall(r"'([^']*)'", rule)
+            # Name the unknown key itself, so blame finds the file that added it: from the values and the schema,
+            # not parsed back out of the message (a key with quotes in it would come out garbled).
+            unknown = _unknown_keys(values or {}, field)
             rule = f"{rule} (unknown field; see charts/service/values.schema.json)"
-            if unknown:  # name the unknown key itself, so blame finds the file that added it
+            if unknown:
                 return (*field, unknown[0]), rule
         return field, rule
     failed = re.search(r"execution error at \([^)]*\): (.+)", message)
@@ -179,6 +181,18 @@ def _path_of_key(values: Mapping[str, Any], quoted: str, prefix: tuple[str, ...]
             if found:
                 return found
     return None
+
+
+def _unknown_keys(values: Mapping[str, Any], field: tuple[str, ...]) -> list[str]:
+    """The keys of the mapping at `field` that the chart schema does not list there."""
+    with helm.Chart.load(str(CHART_DIR)) as chart:
+        node: Any = chart.schema or {}
+    mapping: Any = values
+    for part in field:
+        node = (node.get("properties") or {}).get(part, {})
+        mapping = mapping.get(part) if isinstance(mapping, Mapping) else None
+    known = node.get("properties") or {}
+    return [str(key) for key in mapping if key not in known] if isinstance(mapping, Mapping) else []
 
 
 def _schema_description(field: tuple[str, ...]) -> str | None:

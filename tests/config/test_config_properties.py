@@ -106,7 +106,9 @@ def test_environments_with_overlapping_vpcs_are_refused(first: str, second: str)
     base = dev_config()
     configs = {
         "one": base.model_copy(update={"vpc": VpcConfig(cidr=first, availability_zones=zones, nat="single")}),
-        "two": base.model_copy(update={"vpc": VpcConfig(cidr=second, availability_zones=zones, nat="single"), "suffix": "two"}),
+        "two": base.model_copy(
+            update={"vpc": VpcConfig(cidr=second, availability_zones=zones, nat="single"), "suffix": "two", "data_bucket": "tap-data-two"}
+        ),
     }
     if ipaddress.ip_network(first).overlaps(ipaddress.ip_network(second)):
         with pytest.raises(ConfigError, match=r"vpc\.cidr: .* overlaps"):
