@@ -27,8 +27,8 @@ if __name__ == "__main__":
     _environment = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TAP_ENV", "dev")
     requirements.exit_if_unmet(["python", "packages", "node"], retry=f"make synth ENV={_environment}")
 
+from app.synthesis import SynthFailed, synthesize
 from app_support.process_lifetime import Interrupted, raise_on_signals
-from app_support.synthesis import SynthFailed, synthesize
 from config.eks_versions import support_warning
 from config.examples import elastic_ip_warnings, example_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
