@@ -23,8 +23,12 @@ CHECKOV_VERSION := 3.3.30
 # Installers and long runs say how long they took; first-run times are in the README.
 TOOK = echo "    done in $${SECONDS}s"
 
-.DEFAULT_GOAL := setup
-.PHONY: setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.DEFAULT_GOAL := help
+.PHONY: help setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+
+# `make` alone lists the targets: every rule line `target: deps ## description` is one line of help.
+help: ## list the targets, one line each (this list)
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-zA-Z][a-zA-Z0-9_.-]*:[^=]*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
 setup lint cluster-checks preflight: NEEDS = python
@@ -34,12 +38,12 @@ cdktf-synth: NEEDS = python node npm
 cdktf-deploy: NEEDS = python node npm terraform
 # They run with the project's interpreter once it is installed, else with the one that will install it.
 CHECK_PYTHON = $(if $(wildcard .venv/.synced),$(VENV)/python,$(PYTHON))
-requirements:
+requirements: ## check the tools the targets need (python, node, npm, terraform), one line per missing tool
 	@$(CHECK_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 7))' 2>/dev/null || \
 	  { echo "error: $(CHECK_PYTHON) is missing or far older than Python 3.11: install 3.11, or name it with PYTHON=python3.11" >&2; exit 2; }
 	@$(CHECK_PYTHON) -m app_support.requirements $(NEEDS)
 
-setup: requirements .venv/.synced $(CHECKOV)
+setup: requirements .venv/.synced $(CHECKOV) ## install the Python packages into .venv/ and checkov into .tools/ (both commands run it)
 
 $(PIPENV):
 	@echo "==> installing pipenv into .tools/pipenv (about 15 s the first time)"
@@ -55,48 +59,48 @@ $(CHECKOV):
 	@echo "==> installing checkov $(CHECKOV_VERSION) into .tools/checkov (1 to 2 minutes the first time)"
 	@mkdir -p .tools && $(PYTHON) -m venv .tools/checkov && .tools/checkov/bin/pip install "checkov==$(CHECKOV_VERSION)" $(call LOGGED,checkov-install); $(TOOK)
 
-synth: requirements .venv/.synced
+synth: requirements .venv/.synced ## synthesize both stacks of ENV (default dev) into cdktf.out/
 	@$(VENV)/python tap.py $(ENV)
 
 # Exit status 3 when a stack could not be validated (no providers for it); ALLOW_PARTIAL=1 accepts that.
-validate: requirements .venv/.synced
+validate: requirements .venv/.synced ## terraform validate the synthesized stacks of ENV (ALLOW_PARTIAL=1 accepts a stack without providers)
 	@$(VENV)/python -m scripts.terraform_validate $(ENV) $(if $(ALLOW_PARTIAL),--allow-partial)
 
 # Everything but the integration checks, which need a deployment: make local runs them.
-test: requirements setup
+test: requirements setup ## the tests: unit, chart rendering, terraform validate, checkov policy gate, bad-input corpus
 	@$(VENV)/python -m pytest -m "not integration and not emulator"
 
 # make local under faults (the emulator killed, Ctrl-C, SIGTERM, a killed runner): minutes each; CI runs them.
-test-faults: requirements setup
+test-faults: requirements setup ## make local under faults (emulator killed, Ctrl-C, SIGTERM, killed runner): minutes each
 	@$(VENV)/python -m pytest -m emulator tests/scripts
 
-test-unit: requirements .venv/.synced
+test-unit: requirements .venv/.synced ## the fast tests only (no subprocess synths, terraform or checkov)
 	@$(VENV)/python -m pytest -m "not slow and not integration"
 
-policy: requirements setup
+policy: requirements setup ## the checkov policy gate on the synthesized stacks
 	@$(VENV)/python -m scripts.policy_gate
 
-local: requirements .venv/.synced
+local: requirements .venv/.synced ## the main job: deploy the platform onto the embedded AWS emulator, check it, re-plan, destroy
 	@$(VENV)/python -m scripts.local_run
 
-bench: requirements .venv/.synced
+bench: requirements .venv/.synced ## measure the synth, its import floor, the inner loop and make test (several minutes; ARGS=--scale for 100 services)
 	@echo "==> make bench: synth and its import floor (3 runs each), a naive synth, the unit tier and the full suite (about 5 minutes)"
 	@$(VENV)/python bench/run.py $(ARGS)
 
-lint: requirements .venv/.synced
+lint: requirements .venv/.synced ## ruff check and ruff format --check
 	@$(VENV)/ruff check . && $(VENV)/ruff format --check .
 
 # Everything generated; the installs (.venv, .tools, node_modules) stay.
-clean:
+clean: ## remove everything generated (cdktf.out, state, caches); the installs stay
 	rm -rf cdktf.out terraform-state .synth-* .pytest_cache .hypothesis .ruff_cache bench/results
 	find . -name __pycache__ -type d -not -path "./.venv/*" -not -path "./.tools/*" -not -path "./node_modules/*" -prune -exec rm -rf {} +
 
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
-preflight: requirements .venv/.synced
+preflight: requirements .venv/.synced ## before a real workloads apply: every image ENV deploys is in ECR (prints the example-value warnings)
 	@$(VENV)/python -m scripts.preflight $(ENV)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
-cluster-checks: requirements .venv/.synced
+cluster-checks: requirements .venv/.synced ## operators: the kubectl-level checks against the live cluster in KUBECONFIG
 	@$(VENV)/python -m pytest tests/integration/test_cluster.py -v
 
 # The cdktf CLI path (optional for users; CI checks it): npm installs the pinned CLI.
@@ -105,12 +109,12 @@ node_modules/.bin/cdktf: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
 
-cdktf-synth: requirements .venv/.synced node_modules/.bin/cdktf
+cdktf-synth: requirements .venv/.synced node_modules/.bin/cdktf ## synthesize ENV through the pinned cdktf CLI
 	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf synth
 
-stack-named:
+stack-named: ## (internal) refuse cdktf-deploy without STACK
 	@test -n "$(STACK)" || { echo "error: name the stack: make cdktf-deploy ENV=$(ENV) STACK=tap-platform-$(ENV) (then tap-workloads-$(ENV))" >&2; exit 2; }
 
 # `npx cdktf deploy` through the Makefile: make cdktf-deploy ENV=prod STACK=tap-platform-prod [ARGS=...]
-cdktf-deploy: requirements stack-named .venv/.synced node_modules/.bin/cdktf
+cdktf-deploy: requirements stack-named .venv/.synced node_modules/.bin/cdktf ## deploy STACK of ENV to real AWS through the cdktf CLI (ARGS=... passed on)
 	@CHECKPOINT_DISABLE=1 TAP_ENV=$(ENV) $(TERRAFORM_ENV) npx cdktf deploy $(STACK) $(ARGS)
