@@ -24,7 +24,7 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := help
-.PHONY: help setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: help new-service service-name setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # `make` alone lists the targets: every rule line `target: deps ## description` is one line of help.
 help: ## list the targets, one line each (this list)
@@ -98,6 +98,21 @@ clean: ## remove everything generated (cdktf.out, state, caches); the installs s
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
 preflight: requirements .venv/.synced ## before a real workloads apply: every image ENV deploys is in ECR (prints the example-value warnings)
 	@$(VENV)/python -m scripts.preflight $(ENV)
+
+# A service's NAME is checked by make itself before any shell sees it: $(value NAME) is the text as
+# given (never expanded), and only a name made of a-z, 0-9 and '-' (one word) reaches a recipe.
+# A command-line variable is expanded when make exports it to recipes: keep NAME as literal text.
+override NAME := $(value NAME)
+NAME_CHARACTERS := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 -
+without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+SAFE_NAME := $(if $(filter 1,$(words $(value NAME))),$(if $(call without,$(value NAME),$(NAME_CHARACTERS)),,$(value NAME)))
+NAME_RULE := NAME: a service name of lower-case letters, digits and '-' is required, e.g. NAME=shop (nothing written)
+
+service-name: ## (internal) refuse a missing or unsafe NAME in one line
+	@$(if $(SAFE_NAME),:,echo "error: $(NAME_RULE)" >&2; exit 2)
+
+new-service: service-name requirements .venv/.synced ## create services/NAME/ (service.yaml, values.yaml) that synthesizes as is
+	@$(VENV)/python -m scripts.new_service $(SAFE_NAME)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced ## operators: the kubectl-level checks against the live cluster in KUBECONFIG
