@@ -24,7 +24,7 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := help
-.PHONY: help new-service service-name setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: help new-service service-name warnings setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # `make` alone lists the targets: every rule line `target: deps ## description` is one line of help.
 help: ## list the targets, one line each (this list)
@@ -95,8 +95,12 @@ clean: ## remove everything generated (cdktf.out, state, caches); the installs s
 	rm -rf cdktf.out terraform-state .synth-* .pytest_cache .hypothesis .ruff_cache bench/results
 	find . -name __pycache__ -type d -not -path "./.venv/*" -not -path "./.tools/*" -not -path "./node_modules/*" -prune -exec rm -rf {} +
 
+# A synth counts the example values still in place in one line; this lists each, with the other deploy warnings.
+warnings: requirements .venv/.synced ## list in full what ENV must change before deploying to AWS (example values, quotas, Kubernetes support)
+	@$(VENV)/python -m scripts.deploy_warnings $(ENV)
+
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
-preflight: requirements .venv/.synced ## before a real workloads apply: every image ENV deploys is in ECR (prints the example-value warnings)
+preflight: requirements .venv/.synced warnings ## before a real workloads apply: every image ENV deploys is in ECR (after the deploy warnings, in full)
 	@$(VENV)/python -m scripts.preflight $(ENV)
 
 # A service's NAME is checked by make itself before any shell sees it: $(value NAME) is the text as

@@ -30,7 +30,7 @@ if __name__ == "__main__":
 from app.synthesis import SynthFailed, synthesize
 from app_support.process_lifetime import Interrupted, raise_on_signals
 from config.eks_versions import support_warning
-from config.examples import elastic_ip_warnings, example_warnings
+from config.examples import elastic_ip_warnings, synth_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 
@@ -73,8 +73,9 @@ def main(argv: list[str]) -> int:
         if OUTPUT.exists() and not OUTPUT.is_dir():
             raise ConfigError(f"{OUTPUT.name}: exists and is not a directory; remove it (the stacks are written into {OUTPUT.name}/)")
         warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
-        # What the deployer must still replace before a real apply.
-        for line in [*([warning] if warning else []), *example_warnings(config)]:
+        # What the deployer must still replace before a real apply: in full under the cdktf CLI (its
+        # deploy runs this synth), else counted in one line (`make warnings ENV=...` lists them).
+        for line in [*([warning] if warning else []), *synth_warnings(config, in_full=console.under_cdktf_cli())]:
             console.warning(line)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:
