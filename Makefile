@@ -24,7 +24,7 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := help
-.PHONY: help new-service service-name warnings setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: help new-service check-service service-name warnings setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # `make` alone lists the targets: every rule line `target: deps ## description` is one line of help.
 help: ## list the targets, one line each (this list)
@@ -117,6 +117,10 @@ service-name: ## (internal) refuse a missing or unsafe NAME in one line
 
 new-service: service-name requirements .venv/.synced ## create services/NAME/ (service.yaml, values.yaml) that synthesizes as is
 	@$(VENV)/python -m scripts.new_service $(SAFE_NAME)
+
+# Without ENV on the command line, every environment (a values.yaml change reaches them all).
+check-service: service-name requirements .venv/.synced ## a service team's inner loop: check NAME's files and render its chart, no synth (ENV=, SHOW=1)
+	@$(VENV)/python -m scripts.check_service $(SAFE_NAME) $(if $(filter file,$(origin ENV)),,$(ENV)) $(if $(SHOW),--show)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced ## operators: the kubectl-level checks against the live cluster in KUBECONFIG
