@@ -84,7 +84,7 @@ local: requirements .venv/.synced ## the main job: deploy the platform onto the 
 	@$(VENV)/python -m scripts.local_run
 
 bench: requirements .venv/.synced ## measure the synth, its import floor, the inner loop and make test (several minutes; ARGS=--scale for 100 services)
-	@echo "==> make bench: synth and its import floor (3 runs each), a naive synth, the unit tier and the full suite (about 5 minutes)"
+	@echo "==> make bench: import floor, synth of 3 and of 100 services, check-service (back to back, 4 rounds), then make test-unit and make test (about 6 minutes)"
 	@$(VENV)/python bench/run.py $(ARGS)
 
 lint: requirements .venv/.synced ## ruff check and ruff format --check
