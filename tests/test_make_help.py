@@ -3,6 +3,7 @@ so a target added without a description is caught here rather than by a newcomer
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -22,7 +23,9 @@ def phony_targets() -> list[str]:
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MAKE, "--no-print-directory", "-s", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    outer_make = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")  # as if typed, also under `make test`
+    env = {key: value for key, value in os.environ.items() if key not in outer_make}
+    return subprocess.run([MAKE, "--no-print-directory", "-s", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, env=env)
 
 
 def help_lines(output: str) -> dict[str, str]:
