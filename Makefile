@@ -24,14 +24,14 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := help
-.PHONY: help new-service check-service service-name warnings setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: help addon-versions new-service check-service service-name warnings setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
 
 # `make` alone lists the targets: every rule line `target: deps ## description` is one line of help.
 help: ## list the targets, one line each (this list)
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-zA-Z][a-zA-Z0-9_.-]*:[^=]*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
-setup lint cluster-checks preflight: NEEDS = python
+setup lint cluster-checks preflight addon-versions: NEEDS = python
 synth test-unit policy: NEEDS = python node
 test test-faults local validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
@@ -121,6 +121,10 @@ new-service: service-name requirements .venv/.synced ## create services/NAME/ (s
 # Without ENV on the command line, every environment (a values.yaml change reaches them all).
 check-service: service-name requirements .venv/.synced ## a service team's inner loop: check NAME's files and render its chart, no synth (ENV=, SHOW=1)
 	@$(VENV)/python -m scripts.check_service $(SAFE_NAME) $(if $(filter file,$(origin ENV)),,$(ENV)) $(if $(SHOW),--show)
+
+# The reviewed add-on versions (config/eks_addons.yaml) against what EKS offers in the account (needs credentials).
+addon-versions: requirements .venv/.synced ## compare config/eks_addons.yaml with the add-on versions EKS offers (ENV=..., real account)
+	@$(VENV)/python -m scripts.addon_versions $(ENV)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced ## operators: the kubectl-level checks against the live cluster in KUBECONFIG

@@ -29,7 +29,7 @@ if __name__ == "__main__":
 
 from app.synthesis import SynthFailed, synthesize
 from app_support.process_lifetime import Interrupted, raise_on_signals
-from config.eks_versions import support_warning
+from config.eks_versions import creation_error, support_warning
 from config.examples import elastic_ip_warnings, synth_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
@@ -72,7 +72,10 @@ def main(argv: list[str]) -> int:
             raise ConfigError(f"{OUTPUT.name}: is a symlink (to {OUTDIR}); remove it: the stacks are written into {OUTPUT.name}/ itself")
         if OUTPUT.exists() and not OUTPUT.is_dir():
             raise ConfigError(f"{OUTPUT.name}: exists and is not a directory; remove it (the stacks are written into {OUTPUT.name}/)")
-        warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
+        refused = creation_error(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
+        if refused:
+            raise ConfigError(refused)
+        warning = support_warning(config.kubernetes_version, dt.date.today())
         # What the deployer must still replace before a real apply: in full under the cdktf CLI (its
         # deploy runs this synth), else counted in one line (`make warnings ENV=...` lists them).
         for line in [*([warning] if warning else []), *synth_warnings(config, in_full=console.under_cdktf_cli())]:

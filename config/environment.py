@@ -13,6 +13,7 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 
 from config.access import principal_arns, principal_key
 from config.claims import check_claims
+from config.eks_addons import addon_versions
 from config.emulator import EmulatorConfig, EmulatorFeature
 from config.fargate import PLATFORM_NAMESPACES, FargateProfileConfig, derived_profiles
 from config.network import PROTECTED_MAX_ADDRESSES, EndpointAccess, NatStrategy, VpcConfig
@@ -59,7 +60,7 @@ class EnvironmentConfig(Frozen):
     protected: StrictBool
     region: str
     suffix: str
-    kubernetes_version: str = "1.29"
+    kubernetes_version: str  # required: a default would go stale as AWS retires versions
     vpc: VpcConfig
     endpoint: EndpointAccess = EndpointAccess()
     log_retention_days: StrictInt
@@ -110,8 +111,8 @@ class EnvironmentConfig(Frozen):
     @field_validator("kubernetes_version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not re.fullmatch(r"1\.\d{2}", value):
-            raise ValueError(f"{value!r} must be a Kubernetes minor version like '1.29'")
+        if not re.fullmatch(r"1\.[0-9]{2}", value):
+            raise ValueError(f"{value!r} must be a Kubernetes minor version like '1.35'")
         return value
 
     @field_validator("log_retention_days")
@@ -282,6 +283,11 @@ class EnvironmentConfig(Frozen):
 
     def service_role_name(self, service: str) -> str:
         return f"{self.cluster_name}-{service}"
+
+    @property
+    def addon_versions(self) -> dict[str, str]:
+        """The reviewed version of each EKS add-on for this Kubernetes version (the loader checked there is one)."""
+        return addon_versions(self.kubernetes_version)
 
     @property
     def repository_prefix(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from config.eks_addons import addon_versions
 from config.eks_versions import support_windows
 from config.errors import ConfigError
 from config.model import EnvironmentConfig, ServiceConfig
@@ -74,6 +75,7 @@ def load_environment(
             f"{display_path(path)}: kubernetes_version: {config.kubernetes_version!r} is not in the EKS release table "
             f"(config/eks_versions.yaml lists {', '.join(support_windows())})"
         )
+    addon_versions(config.kubernetes_version)  # every add-on has a reviewed version for it, or one line saying which
     return config
 
 

@@ -48,6 +48,46 @@ class NatStrategy(StrEnum):
     PER_AZ = "per_az"
 
 
+# Zone IDs (`use1-az1`) name one physical zone in every account; zone names (`us-east-1a`) are
+# mapped to zone IDs differently per account (AWS RAM user guide, "Availability Zone IDs for your
+# AWS resources"). A zone ID starts with the region's code: the area and each word of the
+# direction abbreviated (us-east-1 -> use1, ap-southeast-2 -> apse2, eu-central-1 -> euc1).
+ZONE_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]", re.ASCII)
+ZONE_ID = re.compile(r"[a-z]{3,}[0-9]+-az[0-9]+", re.ASCII)
+DIRECTIONS = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+    "gov": "g",
+    "iso": "i",
+}
+# EKS refuses control-plane subnets in these zones (EKS user guide, "View Amazon EKS networking
+# requirements for VPC and subnets", subnet requirements; awsdocs/amazon-eks-user-guide at
+# 4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7, latest/ug/networking/network-reqs.adoc). A zone
+# name may map to one of them in a given account: the network construct checks that at plan.
+EKS_UNSUPPORTED_ZONE_IDS = {"us-east-1": "use1-az3", "us-west-1": "usw1-az2", "ca-central-1": "cac1-az3"}
+
+
+def zone_kind(zone: str) -> str | None:
+    if ZONE_NAME.fullmatch(zone):
+        return "name"
+    if ZONE_ID.fullmatch(zone):
+        return "id"
+    return None
+
+
+def zone_id_prefix(region: str) -> str:
+    """us-east-1 -> use1, ap-southeast-2 -> apse2, us-gov-west-1 -> usgw1."""
+    area, *words, number = region.split("-")
+    return area + "".join(DIRECTIONS.get(word, word[:1]) for word in words) + number
+
+
 class VpcConfig(Frozen):
     cidr: str
     availability_zones: tuple[str, str, str]
@@ -69,16 +109,33 @@ class VpcConfig(Frozen):
     def _three_distinct_zones(cls, value: tuple[str, str, str]) -> tuple[str, str, str]:
         if len(set(value)) != 3:
             raise ValueError("the three availability zones must be distinct")
-        for zone in value:
-            if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d[a-z]", zone):
-                raise ValueError(f"{zone!r} is not an availability zone name like 'us-east-1a' (zone IDs like 'use1-az1' are not accepted)")
+        kinds = {zone_kind(zone) for zone in value}
+        if None in kinds:
+            zone = next(zone for zone in value if zone_kind(zone) is None)
+            raise ValueError(f"{zone!r} is neither a zone name like 'us-east-1a' nor a zone ID like 'use1-az1'")
+        if len(kinds) > 1:
+            raise ValueError("give three zone names or three zone IDs, not a mix")
         return value
 
+    @property
+    def zones_by_id(self) -> bool:
+        """Zone IDs name the same physical zone in every account; names are mapped per account."""
+        return zone_kind(self.availability_zones[0]) == "id"
+
     def check_zones_in(self, region: str) -> None:
-        """Every zone is `<region><letter>`: a zone of another region fails only at apply."""
+        """Every zone belongs to the region (`<region><letter>` or `<region code>-az<n>`), and none is a
+        zone EKS refuses control-plane subnets in: both fail only at apply otherwise."""
+        code = zone_id_prefix(region)
         for zone in self.availability_zones:
-            if not re.fullmatch(re.escape(region) + "[a-z]", zone):
+            if self.zones_by_id and not re.fullmatch(re.escape(code) + "-az[0-9]+", zone, re.ASCII):
+                raise ValueError(f"vpc.availability_zones: {zone!r} is not a zone ID of the region {region!r} ({code}-az1, {code}-az2 ...)")
+            if not self.zones_by_id and not re.fullmatch(re.escape(region) + "[a-z]", zone, re.ASCII):
                 raise ValueError(f"vpc.availability_zones: {zone!r} is not a zone of the region {region!r} ({region}a, {region}b ...)")
+            if zone == EKS_UNSUPPORTED_ZONE_IDS.get(region):
+                raise ValueError(
+                    f"vpc.availability_zones: {zone!r}: EKS does not create control-plane network interfaces in this zone "
+                    "(EKS user guide, subnet requirements): choose another zone ID"
+                )
 
     @property
     def network(self) -> ipaddress.IPv4Network:

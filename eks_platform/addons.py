@@ -1,10 +1,14 @@
-"""EKS add-ons at the newest version AWS publishes for the cluster's Kubernetes version."""
+"""EKS add-ons at the version reviewed for the cluster's Kubernetes version (config/eks_addons.yaml).
+
+A pinned version, never `most_recent`: an apply installs what the table says, and a newer add-on
+arrives as a reviewed diff of the table, not as a side effect of an unrelated apply.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
-from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonVersion
 from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_aws.eks_cluster import EksCluster
 from cdktf_cdktf_provider_aws.eks_fargate_profile import EksFargateProfile
@@ -18,32 +22,33 @@ from constructs import Construct
 # is a node, so it follows the number of pods. The add-on's configuration schema has the
 # `autoScaling` key for Kubernetes 1.25 and later (EKS user guide, "Scale CoreDNS Pods for
 # high DNS traffic"): on 1.29 from add-on v1.11.1-eksbuild.9 and platform version eks.7; on
-# 1.30 and later in every add-on and platform version. `most_recent` below resolves to the
-# newest add-on (v1.11.4-eksbuild.x on 1.29), past that minimum.
+# 1.30 and later in every add-on and platform version. Every version pinned in
+# config/eks_addons.yaml is past that minimum (v1.11.4-eksbuild.24 on 1.29).
 COREDNS_AUTOSCALING_SINCE = "1.25"
 COREDNS_ON_FARGATE = {
     "computeType": "fargate",
     "resources": {"requests": {"cpu": "0.25", "memory": "256M"}, "limits": {"cpu": "0.25", "memory": "256M"}},
     "autoScaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 10},
 }
-ADDONS: dict[str, dict | None] = {"vpc-cni": None, "kube-proxy": None, "coredns": COREDNS_ON_FARGATE}
+# The managed add-ons and their configuration; their versions come from config/eks_addons.yaml,
+# which says why kube-proxy and the VPC CNI are not among them on a Fargate-only cluster.
+ADDONS: dict[str, dict | None] = {"coredns": COREDNS_ON_FARGATE}
 
 
 class Addons(Construct):
-    def __init__(self, scope: Construct, id_: str, *, cluster: EksCluster, kube_system_profile: EksFargateProfile) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, cluster: EksCluster, versions: Mapping[str, str], kube_system_profile: EksFargateProfile
+    ) -> None:
+        """`versions`: the pinned version of each add-on for the cluster's Kubernetes version."""
         super().__init__(scope, id_)
         self.addons: dict[str, EksAddon] = {}
         for name, configuration in ADDONS.items():
-            logical = name.replace("-", "_")
-            version = DataAwsEksAddonVersion(
-                self, f"{logical}_version", addon_name=name, kubernetes_version=cluster.version, most_recent=True
-            )
             self.addons[name] = EksAddon(
                 self,
-                logical,
+                name.replace("-", "_"),
                 cluster_name=cluster.name,
                 addon_name=name,
-                addon_version=version.version,
+                addon_version=versions[name],
                 configuration_values=json.dumps(configuration) if configuration else None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",

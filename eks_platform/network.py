@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
+from cdktf import Op, Precondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_availability_zone import DataAwsAvailabilityZone
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -45,8 +47,13 @@ class Network(Construct):
         cluster_name: str,
         flow_log_group: CloudwatchLogGroup | None,
         aws: AwsContext,
+        refused_zone_id: str | None = None,
     ) -> None:
+        """`refused_zone_id`: the region's zone EKS puts no control plane in (config/network.py); zone
+        IDs are checked against it at synth, zone names (mapped per account) at plan, below."""
         super().__init__(scope, id_)
+        self._by_id = config.zones_by_id
+        self._refused_zone_id = refused_zone_id
         cluster_tag = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
         self.vpc = Vpc(
             self,
@@ -110,18 +117,39 @@ class Network(Construct):
             self._flow_logs(cluster_name, flow_log_group, aws)
 
     def _subnets(self, tier: str, zones: Sequence[str], cidrs: Sequence[str], tags: dict[str, str], cluster_name: str) -> list[Subnet]:
-        """One subnet per zone; the role tag tells the load balancer controller what it is for."""
+        """One subnet per zone, placed by zone ID when IDs are configured; the role tag tells the load
+        balancer controller what it is for. The private subnets carry the cluster's network
+        interfaces: a zone name that this account maps to the zone EKS refuses stops the plan there,
+        with the reason, instead of failing the cluster's creation twenty minutes later."""
         return [
             Subnet(
                 self,
                 f"{tier}_{zone}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
-                availability_zone=zone,
+                availability_zone_id=zone if self._by_id else None,
+                availability_zone=None if self._by_id else zone,
                 tags={"Name": f"{cluster_name}-{tier}-{zone}", **tags},
+                lifecycle=self._zone_check(zone) if tier == "private" else None,
             )
             for zone, cidr in zip(zones, cidrs, strict=True)
         ]
+
+    def _zone_check(self, zone: str) -> TerraformResourceLifecycle | None:
+        if self._by_id or self._refused_zone_id is None:
+            return None
+        mapped = DataAwsAvailabilityZone(self, f"zone_{zone}", name=zone)
+        return TerraformResourceLifecycle(
+            precondition=[
+                Precondition(
+                    condition=Op.neq(mapped.zone_id, self._refused_zone_id),
+                    error_message=(
+                        f"{zone} is {self._refused_zone_id} in this account, a zone EKS puts no control plane in: "
+                        "name other zones, or zone IDs, in vpc.availability_zones."
+                    ),
+                )
+            ]
+        )
 
     def _flow_logs(self, cluster_name: str, log_group: CloudwatchLogGroup, aws: AwsContext) -> None:
         # Confused-deputy guard, as AWS recommends for flow logs: only this account's flow logs

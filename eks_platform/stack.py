@@ -10,6 +10,7 @@ from app_support.readable_stack import ReadableStack
 from app_support.stack_names import platform_stack_name
 from app_support.terraform_state import configure_backend
 from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig
+from config.network import EKS_UNSUPPORTED_ZONE_IDS
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from eks_platform.addons import Addons
 from eks_platform.alarm_targets import ServiceWatch, load_balancer_tags
@@ -58,7 +59,15 @@ class PlatformStack(ReadableStack):
             kms_key_arn=data_key_arn,
             flow_logs=config.flow_logs,
         )
-        network = Network(self, "network", config=config.vpc, cluster_name=name, flow_log_group=logs.flow_logs, aws=aws)
+        network = Network(
+            self,
+            "network",
+            config=config.vpc,
+            cluster_name=name,
+            flow_log_group=logs.flow_logs,
+            aws=aws,
+            refused_zone_id=EKS_UNSUPPORTED_ZONE_IDS.get(config.region),
+        )
         VpcEndpoints(
             self,
             "vpc_endpoints",
@@ -95,7 +104,13 @@ class PlatformStack(ReadableStack):
             log_group_prefix=config.fargate_log_group_prefix,
         )
         if not config.omits(EmulatorFeature.EKS_ADDONS):
-            Addons(self, "addons", cluster=cluster.cluster, kube_system_profile=fargate.profiles["kube-system"])
+            Addons(
+                self,
+                "addons",
+                cluster=cluster.cluster,
+                versions=config.addon_versions,
+                kube_system_profile=fargate.profiles["kube-system"],
+            )
 
         security_groups = ServiceSecurityGroups(
             self,

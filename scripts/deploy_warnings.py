@@ -13,7 +13,7 @@ import datetime as dt
 import sys
 
 from app_support import console
-from config.eks_versions import support_warning
+from config.eks_versions import creation_error, support_warning
 from config.examples import elastic_ip_warnings, synth_warnings
 from config.loader import ConfigError, load_all_environments
 
@@ -24,8 +24,13 @@ def deploy_warnings(environment: str, today: dt.date) -> list[str]:
     if environment not in configs:
         raise ConfigError(f"unknown environment {environment!r}: choose one of {', '.join(configs)} (files in config/environments/)")
     config = configs[environment]
-    support = support_warning(config.kubernetes_version, today, config_file=f"config/environments/{environment}.yaml")
-    return [*([support] if support else []), *synth_warnings(config, in_full=True), *elastic_ip_warnings(configs, involving=environment)]
+    file = f"config/environments/{environment}.yaml"
+    version = [
+        line
+        for line in (creation_error(config.kubernetes_version, today, config_file=file), support_warning(config.kubernetes_version, today))
+        if line
+    ]
+    return [*version, *synth_warnings(config, in_full=True), *elastic_ip_warnings(configs, involving=environment)]
 
 
 def main(argv: list[str]) -> int:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from app_support.stack_names import platform_stack_name
-from config.eks_versions import support_warning
+from config.eks_versions import creation_error, support_warning
 from config.loader import ConfigError, load_environment
 from config.model import EnvironmentConfig
 from scripts import child_process, terraform
@@ -233,7 +233,11 @@ def main() -> int:
     except (ConfigError, ToolMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    warning = support_warning(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{ENVIRONMENT}.yaml")
+    refused = creation_error(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{ENVIRONMENT}.yaml")
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
+    warning = support_warning(config.kubernetes_version, dt.date.today())
     if warning:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     mirror = terraform.plugin_dir()

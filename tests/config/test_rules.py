@@ -154,15 +154,23 @@ def test_a_protected_environment_opens_its_endpoint_to_few_addresses() -> None:
     ("zones", "message"),
     [
         (("eu-west-1a", "eu-west-1b", "eu-west-1c"), "not a zone of the region 'us-east-1'"),
-        (("us-east-1a", "us-east-1b", "us-east-11"), "not an availability zone name"),
-        (("use1-az1", "use1-az2", "use1-az4"), "zone IDs"),
-        (("us-east-1a", "us-east-1b", "us-east-1c\n"), "not an availability zone name"),
+        (("us-east-1a", "us-east-1b", "us-east-11"), "is neither a zone name like 'us-east-1a' nor a zone ID"),
+        (("use1-az1", "use1-az2", "usw2-az4"), "'usw2-az4' is not a zone ID of the region 'us-east-1'"),
+        (("use1-az1", "use1-az2", "use1-az3"), "'use1-az3': EKS does not create control-plane network interfaces"),
+        (("us-east-1a", "use1-az2", "use1-az4"), "not a mix"),
+        (("us-east-1a", "us-east-1b", "us-east-1c\n"), "is neither a zone name"),
+        (("use1-az1", "use1-az2", "use1-az٤"), "is neither a zone name"),  # an Arabic-Indic digit is not a digit here
     ],
 )
 def test_zones_belong_to_the_region(zones: tuple[str, str, str], message: str) -> None:
     vpc = {"cidr": "10.10.0.0/16", "availability_zones": zones, "nat": "single"}
     with pytest.raises(ValidationError, match=message):
         environment(vpc=vpc)
+
+
+def test_zone_ids_of_the_region_are_accepted() -> None:
+    vpc = {"cidr": "10.10.0.0/16", "availability_zones": ("use1-az1", "use1-az2", "use1-az4"), "nat": "single"}
+    assert environment(vpc=vpc).vpc.zones_by_id
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,9 @@ import ipaddress
 import json
 import re
 
+import yaml
+
+from config.eks_addons import TABLE as ADDON_TABLE
 from config.fargate import SERVICE_POD_LABEL
 from config.model import EmulatorFeature, NatStrategy
 from eks_platform.cluster import CONTROL_PLANE_LOG_TYPES
@@ -78,7 +81,7 @@ def test_vpc_flow_logs_capture_all_traffic_to_an_encrypted_group(env: Synthesize
 
 def test_cluster_runs_the_configured_version_with_all_control_plane_logs(env: Synthesized) -> None:
     (cluster,) = env.resources("platform", "aws_eks_cluster").values()
-    assert cluster["version"] == env.config.kubernetes_version == "1.29"
+    assert cluster["version"] == env.config.kubernetes_version
     assert set(cluster["enabled_cluster_log_types"]) == set(CONTROL_PLANE_LOG_TYPES)
     assert len(CONTROL_PLANE_LOG_TYPES) == 5
 
@@ -231,16 +234,17 @@ def test_pod_execution_role_may_write_only_to_workload_log_groups(env: Synthesiz
 # --- add-ons --------------------------------------------------------------------------------------
 
 
-def test_addons_use_versions_looked_up_for_the_cluster_version(env: Synthesized) -> None:
+def test_addons_are_pinned_to_the_reviewed_version_and_never_float(env: Synthesized) -> None:
     addons = env.resources("platform", "aws_eks_addon")
+    assert not env.data("platform", "aws_eks_addon_version"), "a version looked up at plan time follows AWS, not a review"
     if env.config.omits(EmulatorFeature.EKS_ADDONS):
         assert not addons
         return
-    assert {a["addon_name"] for a in addons.values()} == {"vpc-cni", "kube-proxy", "coredns"}
-    lookups = env.data("platform", "aws_eks_addon_version")
-    for name, addon in addons.items():
-        assert addon["addon_version"] == f"${{data.aws_eks_addon_version.{name}_version.version}}"
-        assert lookups[f"{name}_version"]["kubernetes_version"] == "${aws_eks_cluster.eks_cluster.version}"
+    # Only CoreDNS runs on Fargate; kube-proxy and the VPC CNI add-ons do nothing on Fargate nodes (config/eks_addons.yaml).
+    (coredns,) = addons.values()
+    assert coredns["addon_name"] == "coredns"
+    assert re.fullmatch(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+", coredns["addon_version"])
+    assert coredns["addon_version"] == yaml.safe_load(ADDON_TABLE.read_text())["coredns"][env.config.kubernetes_version]
 
 
 def test_coredns_runs_on_fargate_and_waits_for_the_kube_system_profile(env: Synthesized) -> None:

@@ -1,4 +1,4 @@
-"""The version path: every Kubernetes version in config/eks_versions.yaml, 1.29 to the newest, works.
+"""The version path: every Kubernetes version in config/eks_versions.yaml, the oldest listed to the newest, works.
 
 For each listed version: the platform stack synthesizes with it (the cluster and the add-on
 look-ups follow it), every service's rendered manifests validate against that version's
@@ -23,7 +23,9 @@ import kubernetes_validate.utils as u
 import pytest
 import yaml
 
-from config.eks_versions import oldest_creatable, support_warning, support_windows
+from config.eks_addons import TABLE as ADDON_TABLE
+from config.eks_versions import creation_error, oldest_creatable, status_table, support_warning, support_windows
+from config.loader import REPO_ROOT
 from config.model import EnvironmentConfig
 from eks_platform.addons import ADDONS
 from workloads.service_chart import CHART_DIR
@@ -33,8 +35,9 @@ MATRIX_ENVIRONMENT = "prod"  # real AWS: add-ons and access entries are all ther
 QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|k|M|G|Ki|Mi|Gi)?")
 
 
-def test_the_matrix_runs_from_the_default_to_the_newest_listed_version() -> None:
-    assert VERSIONS[0] == EnvironmentConfig.model_fields["kubernetes_version"].default == "1.29"
+def test_the_matrix_has_no_gap_and_every_environment_names_a_listed_version(configs) -> None:
+    assert EnvironmentConfig.model_fields["kubernetes_version"].is_required(), "a default version would go stale"
+    assert {config.kubernetes_version for config in configs.values()} <= set(VERSIONS)
     minors = [int(v.split(".")[1]) for v in VERSIONS]
     assert minors == list(range(minors[0], minors[-1] + 1)), "the table skips a minor version"
 
@@ -61,16 +64,24 @@ def test_the_platform_synthesizes_and_its_add_ons_follow_the_version(version: st
     platform = platform_at(version, configs[MATRIX_ENVIRONMENT], matrix_dir)
     (cluster,) = platform["resource"]["aws_eks_cluster"].values()
     assert cluster["version"] == version
-    lookups = platform["data"]["aws_eks_addon_version"]
-    addons = platform["resource"]["aws_eks_addon"]
-    assert set(addons) == {f"addons_{name.replace('-', '_')}" for name in ADDONS}
-    for name in ADDONS:
-        logical = f"addons_{name.replace('-', '_')}"
-        lookup = lookups[f"{logical}_version"]
-        assert lookup["addon_name"] == name
-        assert lookup["kubernetes_version"] == "${aws_eks_cluster.eks_cluster.version}"
-        assert lookup["most_recent"] is True
-        assert addons[logical]["addon_version"] == f"${{data.aws_eks_addon_version.{logical}_version.version}}"
+    assert "aws_eks_addon_version" not in platform.get("data", {}), "an add-on version looked up at plan time floats"
+    addons = {addon["addon_name"]: addon for addon in platform["resource"]["aws_eks_addon"].values()}
+    assert set(addons) == set(ADDONS)
+    pinned = yaml.safe_load(ADDON_TABLE.read_text())  # the reviewed table, read as a reviewer reads it
+    for name, addon in addons.items():
+        assert addon["addon_version"] == pinned[name][version]
+
+
+def test_every_pinned_add_on_version_is_at_least_the_minimum_its_configuration_needs() -> None:
+    """CoreDNS's `autoScaling` key exists on 1.29 from v1.11.1-eksbuild.9 and on every later Kubernetes
+    version in every add-on version (EKS user guide, "Scale CoreDNS Pods for high DNS traffic")."""
+    pinned = yaml.safe_load(ADDON_TABLE.read_text())["coredns"]
+
+    def build(version: str) -> tuple[int, ...]:
+        core, build_number = re.fullmatch(r"v([0-9.]+)-eksbuild\.([0-9]+)", version).groups()
+        return (*map(int, core.split(".")), int(build_number))
+
+    assert build(pinned["1.29"]) >= build("v1.11.1-eksbuild.9")
 
 
 def test_the_coredns_configuration_is_valid_for_fargate() -> None:
@@ -147,13 +158,25 @@ def test_the_service_chart_admits_the_version(version: str) -> None:
     assert admits(chart.get("kubeVersion", ""), version) if chart.get("kubeVersion") else True
 
 
-def test_a_version_aws_no_longer_creates_says_so_and_names_the_oldest_it_creates() -> None:
+def test_a_version_aws_no_longer_creates_is_refused_in_one_line_naming_the_oldest_it_creates() -> None:
     today = dt.date(2026, 11, 23)
-    message = support_warning("1.29", today, config_file="config/environments/prod.yaml")
-    assert message is not None
-    assert message.startswith("AWS no longer creates Kubernetes 1.29 clusters: its extended support ended on 2026-03-23")
+    message = creation_error("1.29", today, config_file="config/environments/prod.yaml")
+    assert message is not None and "\n" not in message
+    assert message.startswith("config/environments/prod.yaml: kubernetes_version: AWS no longer creates Kubernetes 1.29 clusters")
+    assert "(its extended support ended on 2026-03-23)" in message
     assert oldest_creatable(today) == "1.31"
-    assert 'set kubernetes_version: "1.31" in config/environments/prod.yaml' in message
+    assert 'set kubernetes_version: "1.31" or later' in message
     assert oldest_creatable(dt.date(2026, 11, 27)) == "1.32"
+    assert creation_error("1.31", today) is None
     assert "extended support since 2025-11-26" in (support_warning("1.31", today) or "")
+    assert support_warning("1.29", today) is None  # refused, not warned about
     assert support_warning("1.35", today) is None
+
+
+def test_the_upgrade_guide_states_todays_calendar() -> None:
+    """docs/upgrade.md embeds what AWS offers today; when a date passes, this fails until the block is
+    regenerated (`python -m config.eks_versions --markdown`): the prose cannot go stale unseen."""
+    text = (REPO_ROOT / "docs" / "upgrade.md").read_text()
+    block = re.search(r"<!-- versions:begin -->\n(.*?)\n<!-- versions:end -->", text, re.S)
+    assert block, "docs/upgrade.md lost its generated version table"
+    assert block.group(1) == status_table(dt.date.today())

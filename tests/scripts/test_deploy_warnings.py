@@ -35,10 +35,14 @@ def test_make_warnings_lists_every_one_in_full(configs: dict[str, EnvironmentCon
     assert out == f"prod: {len(warned)} warnings to read before deploying to AWS\n"
 
 
-def test_a_version_in_standard_support_and_no_examples_means_no_warnings(configs: dict[str, EnvironmentConfig]) -> None:
-    lines = deploy_warnings("prod", dt.date(2024, 6, 1))  # 1.29 was in standard support then
-    assert not any("Kubernetes 1.29" in line for line in lines)
-    assert len(lines) == len(example_warnings(configs["prod"])) + 1  # and the Elastic IP note
+def test_the_kubernetes_version_leads_only_when_it_needs_saying(configs: dict[str, EnvironmentConfig]) -> None:
+    version = configs["prod"].kubernetes_version
+    examples = len(example_warnings(configs["prod"]))
+    standard = deploy_warnings("prod", dt.date(2026, 12, 5))  # 1.35: standard support until 2027-03-27
+    assert len(standard) == examples + 1  # the examples and the Elastic IP note, no version line
+    extended = deploy_warnings("prod", dt.date(2027, 9, 1))
+    assert len(extended) == examples + 2
+    assert extended[0].startswith(f"Kubernetes {version} is in AWS extended support")
 
 
 def test_an_unknown_environment_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,47 @@
+"""The reviewed EKS add-on versions (config/eks_addons.yaml): one pinned version per add-on and Kubernetes version."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import yaml
+
+from config.errors import ConfigError
+
+TABLE = Path(__file__).with_name("eks_addons.yaml")
+TABLE_NAME = "config/eks_addons.yaml"
+# EKS add-on versions as AWS publishes them: v<major>.<minor>.<patch>-eksbuild.<n>.
+ADDON_VERSION = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+", re.ASCII)
+KUBERNETES_VERSION = re.compile(r"1\.[0-9]{2}", re.ASCII)
+
+
+@functools.cache
+def addon_table() -> dict[str, dict[str, str]]:
+    """{add-on: {kubernetes version: add-on version}}, checked: a malformed row is one line naming it."""
+    rows = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    if not isinstance(rows, dict) or not rows:
+        raise ConfigError(f"{TABLE_NAME}: must map each add-on name to its versions")
+    table: dict[str, dict[str, str]] = {}
+    for addon, versions in rows.items():
+        if not isinstance(addon, str) or not isinstance(versions, dict):
+            raise ConfigError(f"{TABLE_NAME}: {addon!r}: must map Kubernetes versions to add-on versions")
+        for kubernetes, version in versions.items():
+            if not isinstance(kubernetes, str) or not KUBERNETES_VERSION.fullmatch(kubernetes):
+                raise ConfigError(f'{TABLE_NAME}: {addon}: {kubernetes!r} is not a quoted Kubernetes minor version like "1.35"')
+            if not isinstance(version, str) or not ADDON_VERSION.fullmatch(version):
+                raise ConfigError(f"{TABLE_NAME}: {addon}.{kubernetes}: {version!r} is not an EKS add-on version like v1.11.4-eksbuild.33")
+        table[addon] = dict(versions)
+    return table
+
+
+def addon_versions(kubernetes_version: str) -> dict[str, str]:
+    """The pinned version of every add-on for a Kubernetes version; one line when a row is missing."""
+    missing = [addon for addon, versions in addon_table().items() if kubernetes_version not in versions]
+    if missing:
+        raise ConfigError(
+            f"{TABLE_NAME}: {', '.join(missing)}: no reviewed version for Kubernetes {kubernetes_version} "
+            "(add the row from the EKS user guide's add-on version table, then `make addon-versions` against a real account)"
+        )
+    return {addon: versions[kubernetes_version] for addon, versions in addon_table().items()}
