@@ -32,11 +32,11 @@ if __name__ == "__main__":
     _retry = f"make synth ENV={_environment}" if re.fullmatch(r"[a-z0-9-]{1,16}", _environment) else "make synth ENV=<environment>"
     requirements.exit_if_unmet(["python", "packages", "node"], retry=_retry)
 
+from app.synthesis import SynthFailed, check_output_folder, synthesize
 from app_support.process_lifetime import Interrupted, raise_on_signals
 from app_support.stack_names import platform_stack_name, workloads_stack_name
-from app_support.synthesis import SynthFailed, check_output_folder, synthesize
 from config.eks_versions import creation_error, support_warning
-from config.examples import elastic_ip_warnings, example_warnings
+from config.examples import elastic_ip_warnings, synth_warnings
 from config.loader import ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 from workloads.third_party_charts import vendoring_warning
@@ -84,11 +84,12 @@ def main(argv: list[str]) -> int:
         if refused:
             raise ConfigError(refused)
         warning = support_warning(config.kubernetes_version, dt.date.today())
-        # What the deployer must still replace before a real apply.
+        # What the deployer must still replace before a real apply: in full under the cdktf CLI (its
+        # deploy runs this synth), else counted in one line (`make warnings ENV=...` lists them).
         # The workloads stack installs the third-party charts from charts/vendor/; `terraform plan` reads them there.
         unvendored = vendoring_warning() if config.emulator is None else None
-        lines = [*([warning] if warning else []), *example_warnings(config), *elastic_ip_warnings(configs, involving=config.name)]
-        for line in [*lines, *([unvendored] if unvendored else [])]:
+        lines = [*([warning] if warning else []), *synth_warnings(config, in_full=console.under_cdktf_cli())]
+        for line in [*lines, *elastic_ip_warnings(configs, involving=config.name), *([unvendored] if unvendored else [])]:
             console.warning(line)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:

@@ -1,6 +1,5 @@
 """The cdktf app support both layers stand on.
 
-- `synthesis`: synthesizes an environment's stacks in parallel processes and merges them as one App would;
 - `readable_stack`: the stack base class (readable Terraform ids, checkov suppressions beside the resource);
 - `checkov_skips`: how a suppression and its reason are written and read back;
 - `terraform_state`: where each layer keeps its state, and how the workloads layer reads the platform's;

@@ -3,7 +3,8 @@
 The repository ships documentation values where an account's own belong: RFC 5737 networks
 for endpoint CIDRs, AWS's documentation account ids in ARNs, placeholder bucket names. Each
 deploys without error and then fails or admits nobody on real AWS, so while one is still in
-place the synth prints a `warning:` line naming the file, the field and the value.
+place the synth says how many in one line, and `make warnings`, `make preflight` and the cdktf
+CLI's deploy print a `warning:` line for each, naming the file, the field and the value.
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ def example_warnings(config: EnvironmentConfig) -> list[str]:
         f"{file}: {field}: EXAMPLE VALUE still in place: {value}; replace it before deploying to AWS (README: 'Deploying to real AWS')"
         for file, field, value in example_values(config)
     ]
+
+
+def synth_warnings(config: EnvironmentConfig, *, in_full: bool) -> list[str]:
+    """What a synth says about example values: every line where a real deploy starts (`in_full`: the
+    cdktf CLI's deploy, `make preflight`, `make warnings`), else one line with the command that lists
+    them, so a synth's result is not buried under a dozen warnings."""
+    lines = example_warnings(config)
+    if in_full or not lines:
+        return lines
+    count = f"{len(lines)} example value{'s' if len(lines) > 1 else ''}"
+    return [f"{count} still in place in {config.name} (replace them before deploying to AWS): `make warnings ENV={config.name}` lists them"]
 
 
 def _values_file_setting(service: str, environment: str, field: str, value: str) -> str:

@@ -251,7 +251,8 @@ def lookup(values: Mapping[str, Any], field: tuple[str, ...]) -> Any:
 
 def file_setting(service_dir: Path, environment: str, field: tuple[str, ...] | str, services_dir: Path = SERVICES_DIR) -> str:
     """The values file that sets `field` (or, failing that, its nearest parent) last, environment file
-    first; else the base file. A key added only in values-dev.yaml is reported against values-dev.yaml."""
+    first; else the base file (where a value the team has not set belongs), even before it exists.
+    A key added only in values-dev.yaml is reported against values-dev.yaml."""
     path_of = tuple(field.split(".")) if isinstance(field, str) else field
     files = values_files(service_dir, environment)
     documents = [(path, read_yaml(path, services_dir)) for path in files]
@@ -259,7 +260,7 @@ def file_setting(service_dir: Path, environment: str, field: tuple[str, ...] | s
         for path, document in reversed(documents):
             if lookup(document, path_of[:depth]) is not None:
                 return display_path(path)
-    return display_path(files[0] if files else service_dir)
+    return display_path(files[0] if files else service_dir / BASE_VALUES_FILE)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,8 @@ workloads for which ALB group an Ingress names).
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -45,9 +47,16 @@ def endpoint_services(services: Iterable[ServiceConfig]) -> set[str]:
     }
 
 
+@functools.cache
+def _chart_defaults() -> dict[str, Any]:
+    """Parsed once per process: with 100 services, parsing it per service and per use (the security
+    groups, the alarms, the load balancer values) was a third of the synth's build time."""
+    return yaml.safe_load(_CHART_DEFAULTS.read_text())
+
+
 def chart_values(service: ServiceConfig) -> dict[str, Any]:
     """The service's Helm values over the chart's defaults: what the release will run with."""
-    return deep_merge(yaml.safe_load(_CHART_DEFAULTS.read_text()), service.values)
+    return deep_merge(copy.deepcopy(_chart_defaults()), service.values)
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     shutil.copytree(REPO_ROOT, target, ignore=ignore)
     # Bytecode once, as a user's checkout has it after the first run: every copy made from this one
     # keeps the sources' times, so its `tap.py` runs import instead of compiling the project each time.
-    for package in ("app_support", "config", "eks_platform", "workloads", "scripts"):
+    for package in ("app", "app_support", "config", "eks_platform", "workloads", "scripts"):
         compileall.compile_dir(target / package, quiet=1)
     yield target
 

@@ -33,3 +33,24 @@ def test_only_fail_on_miss_turns_a_miss_into_a_non_zero_exit() -> None:
     assert run.exit_status(["synth"], fail_on_miss=True) == 3
     assert run.exit_status(["synth"], fail_on_miss=False) == 0
     assert run.exit_status([], fail_on_miss=True) == 0
+
+
+def test_the_fastest_run_decides_and_the_spread_is_reported() -> None:
+    assert run.fastest_and_spread([4.2, 3.8, 5.0]) == (3.8, pytest.approx(1.2))
+    assert run.timing([4.2, 3.8, 5.0]) == "3.80 s (spread 1.20 s over 3 runs)"
+
+
+def test_the_test_tiers_are_the_makefiles_own_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make bench` once timed its own pytest command (with the emulator fault tests), not `make test`."""
+    ran: list[list[str]] = []
+
+    def fake_measure(command: list[str], **_: object) -> tuple[float, int, str]:
+        ran.append(command)
+        return 158.0, 0, "....\n========== 727 passed, 2 skipped in 157.20s (0:02:37) ==========\n"
+
+    monkeypatch.setattr(run, "measure", fake_measure)
+    assert run.make_target_seconds(run.MAKE_TARGETS["full suite"]) == (158.0, "727 passed, 2 skipped in 157.20s (0:02:37)")
+    assert ran == [["make", "--no-print-directory", "-s", "test"]]
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    for target in run.MAKE_TARGETS.values():
+        assert f"\n{target}: " in makefile

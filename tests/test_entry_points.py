@@ -5,6 +5,7 @@ read as warnings under the cdktf CLI too; a shortfall is not exit status 0; `mak
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,23 @@ def test_a_synth_says_which_earlier_stacks_it_left_in_cdktf_out(validated_copy: 
         and "(also there from earlier synths: 1 other stack; `make clean` removes them)" in result.stdout
     ), result.stdout + result.stderr
     assert (repo / "cdktf.out" / "stacks" / "tap-platform-earlier").is_dir()
+
+
+def test_a_plain_synth_prints_its_result_and_a_few_lines(validated_copy: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """The example values still in place are counted in one line naming the command that lists them
+    (the cdktf CLI's deploy lists each: tests/app/test_synthesis.py)."""
+    _, result = validated_copy
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) <= 3, warnings  # the Kubernetes version, the example values, the Elastic IP quota
+    assert any(
+        re.fullmatch(
+            r"warning: \d+ example values still in place in dev \(replace them before deploying to AWS\): "
+            r"`make warnings ENV=dev` lists them",
+            line,
+        )
+        for line in warnings
+    ), warnings
+    assert "EXAMPLE VALUE" not in result.stdout + result.stderr
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")

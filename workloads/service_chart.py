@@ -84,6 +84,8 @@ def check_service_values(
         field = ".".join(path).encode("unicode_escape").decode()  # a key with a newline stays on one line
         named = field and not rule.startswith(field)
         rule = " ".join(rule.split())  # one line, whatever the values contained
+        if path and lookup(service.values, path) is None:  # the chart's own default failed: the team must set it
+            rule = f"not set in any values file, and the chart's default is refused ({rule})"
         raise ConfigError(f"{where}: {field}: {rule}" if named else f"{where}: {rule}") from None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app_support.synthesis import OutputFolderError, check_output_folder, merge_outputs
+from app.synthesis import OutputFolderError, check_output_folder, merge_outputs
 
 
 def staged(root: Path, *stacks: str) -> Path:
