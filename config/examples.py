@@ -71,7 +71,7 @@ def example_warnings(config: EnvironmentConfig) -> list[str]:
     if config.emulator is not None:
         return []
     return [
-        f"{file}: {field}: EXAMPLE VALUE still in place: {value}; replace it before deploying to AWS (README: 'Deploying to real AWS')"
+        f"{file}: {field}: EXAMPLE VALUE still in place: {value}; replace it before deploying to AWS (docs/platform-team.md)"
         for file, field, value in example_values(config)
     ]
 
@@ -125,7 +125,7 @@ def elastic_ip_warnings(configs: Mapping[str, EnvironmentConfig], *, involving: 
     return [
         f"{region}: the NAT gateways of {', '.join(f'{n} ({c})' for n, c in needs.items())} need {sum(needs.values())} "
         f"Elastic IPs together; the default quota is {DEFAULT_ELASTIC_IP_QUOTA} per Region and account, so if they share an "
-        f"account, request an increase of 'EC2-VPC Elastic IPs' (Service Quotas) before applying them all (README: 'Deploying to real AWS')"
+        f"account, request an increase of 'EC2-VPC Elastic IPs' (Service Quotas) before applying them all (docs/platform-team.md)"
         for region, needs in by_region.items()
         if sum(needs.values()) > DEFAULT_ELASTIC_IP_QUOTA and (involving is None or involving in needs)
     ]

@@ -280,7 +280,7 @@ def _describe(error: ValidationError) -> str:
     location = ".".join(str(part) for part in first["loc"])
     message = re.sub(r"^(Value|Assertion) error, ", "", first["msg"])
     if first["type"] == "extra_forbidden":
-        message = "unknown field (check its spelling against the README's configuration reference)"
+        message = "unknown field (check its spelling against docs/configuration.md)"
     elif first["type"] == "missing":
         message = "required field is missing"
     nested = re.fullmatch(r"([a-z_][a-z0-9_.]*): (.*)", message, flags=re.DOTALL)
