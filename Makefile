@@ -129,7 +129,7 @@ clean: ## remove everything generated (cdktf.out, state, caches); the installs s
 warnings: requirements .venv/.synced ## list in full what ENV must change before deploying to AWS (example values, quotas, Kubernetes support)
 	@$(VENV)/python -m scripts.deploy_warnings $(SAFE_ENV)
 
-# Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
+# Before the workloads apply: every image the environment deploys is in ECR (docs/platform-team.md).
 preflight: requirements .venv/.synced warnings ## before a real workloads apply: every image ENV deploys is in ECR (after the deploy warnings, in full); exit 2 without credentials or ECR
 	@$(VENV)/python -m scripts.preflight $(SAFE_ENV)
 
@@ -163,7 +163,7 @@ plan-check: requirements .venv/.synced ## Fail when ENV's plan (PLAN=...) would 
 	@test -n "$(SAFE_PLAN)" || { echo "error: PLAN: name the plan: terraform plan -out=platform.tfplan in cdktf.out/stacks/tap-platform-$(SAFE_ENV), then make plan-check ENV=$(SAFE_ENV) PLAN=<its path>" >&2; exit 2; }
 	@$(VENV)/python -m scripts.plan_guard $(SAFE_ENV) $(SAFE_PLAN)
 
-# Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
+# Operators: the kubectl-level checks against a live cluster (docs/operators.md).
 # Exit status 2 and one line when nothing could be checked (no KUBECONFIG, no outputs, cluster unreachable).
 cluster-checks: requirements .venv/.synced ## the checks against a live cluster (KUBECONFIG, TAP_ENV, TAP_OUTPUTS_FILE); exit 2 if none could run
 	@$(VENV)/python -m scripts.cluster_checks $(SAFE_ARGS)

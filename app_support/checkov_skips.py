@@ -40,7 +40,7 @@ def skips_in(block: Mapping[str, object]) -> dict[str, str]:
 
 
 _NO_CPU_LIMIT = "No CPU limit on purpose; Fargate sizes the pod from requests and a CPU limit only adds throttling"
-_NO_NETWORK_POLICY = "Fargate pods cannot enforce NetworkPolicy (no network policy agent on Fargate) (README, Security)"
+_NO_NETWORK_POLICY = "Fargate pods cannot enforce NetworkPolicy (no network policy agent on Fargate) (docs/security.md)"
 # The third-party charts' Deployments, by chart: what checkov flags that we keep, and why. The workloads stack
 # sets these as the Deployment's `checkov.io/skipN` annotations through each chart's own annotations value.
 THIRD_PARTY_SKIPS: dict[str, dict[str, str]] = {

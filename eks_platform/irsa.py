@@ -78,6 +78,6 @@ _UPSTREAM = (
     "granted verbatim and accepted as is. Its writes to load balancers, target groups and security groups the controller "
     "created are tag-conditioned, but several unconditioned '*' actions do support resource-level permissions "
     "(ec2:AuthorizeSecurityGroupIngress and RevokeSecurityGroupIngress, listener and rule changes, WAF and Shield "
-    "association): the role can open ingress on any security group of the account (README, Security)"
+    "association): the role can open ingress on any security group of the account (docs/security.md)"
 )
 ALB_CONTROLLER_SKIPS = {"CKV_AWS_111": _UPSTREAM, "CKV_AWS_356": _UPSTREAM}

@@ -16,7 +16,7 @@ from eks_platform.protection import keep
 
 ROTATION_REASON = (
     "rotation is not configured by this platform: it needs a rotation function for the kind of secret "
-    "(database, API key), so enabling it is an operator duty when the value is set (README, Security)"
+    "(database, API key), so enabling it is an operator duty when the value is set (docs/security.md)"
 )
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 CHECKS = "tests/integration/test_cluster.py"
-README = "README, 'Checking a live cluster'"
+README = "docs/operators.md"
 PROBE_SECONDS = 10
 
 

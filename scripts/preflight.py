@@ -139,7 +139,7 @@ def main(argv: list[str]) -> int:
             print(f"error: missing image {image}", file=sys.stderr)
         print(
             f"error: {len(missing)} image(s) missing in {config.region}; the workloads apply would roll every release back "
-            "(README: 'Deploying to real AWS', build and push the images)",
+            "(docs/platform-team.md, step 5: build and push the images)",
             file=sys.stderr,
         )
         return 1

@@ -23,7 +23,7 @@ FARGATE_COMPUTE_LABEL = "eks.amazonaws.com/compute-type"
 def kube():
     path = os.environ.get("KUBECONFIG")
     if not path or not Path(path).is_file():
-        pytest.skip("no cluster: set KUBECONFIG to a kubeconfig for the deployed cluster (see README, 'Checking a live cluster')")
+        pytest.skip("no cluster: set KUBECONFIG to a kubeconfig for the deployed cluster (see docs/operators.md)")
     from kubernetes import client, config
 
     config.load_kube_config(config_file=path)
