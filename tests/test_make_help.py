@@ -53,3 +53,20 @@ def test_bare_make_prints_the_help() -> None:
     assert bare.returncode == 0, bare.stderr
     assert bare.stdout == make("help").stdout
     assert bare.stdout.startswith("  help ")
+
+
+@pytest.mark.parametrize("variable", ["ENV", "STACK", "ARGS", "PLAN", "FROM", "RUNS", "LOAD", "SHOW", "ALLOW_PARTIAL", "NAME"])
+def test_a_variable_a_user_sets_is_never_expanded_by_make(variable: str, tmp_path) -> None:
+    """make expands a recursive variable when it exports it to a recipe (any recipe, `make help`
+    included): `ENV='$(shell touch x)'` would run before any check. The Makefile keeps each literal."""
+    marker = tmp_path / "expanded"
+    result = make("help", f"{variable}=$(shell touch {marker})")
+    assert not marker.exists(), f"make ran the $(shell ...) in {variable}"
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_unsafe_environment_name_is_refused_before_any_shell(tmp_path) -> None:
+    marker = tmp_path / "ran"
+    result = make("synth", f"ENV=dev;touch {marker}")
+    assert result.returncode == 2 and not marker.exists()
+    assert "ENV is refused" in result.stderr
