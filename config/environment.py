@@ -40,14 +40,6 @@ from config.service import ServiceConfig
 from config.state import LocalBackend, S3Backend
 
 
-def ecr_name_part(value: str) -> str:
-    """ECR repository names and pull-through cache prefixes (`tap-<suffix>/...`, `tap-<suffix>-k8s`)
-    allow one separator between letters or digits: a DNS label's `--` would pass here and fail at apply."""
-    if "--" in value:
-        raise ValueError(f"{value!r} has two hyphens in a row, which ECR repository names refuse (tap-<suffix>/<repository>)")
-    return value
-
-
 class EcrConfig(Frozen):
     """Lifecycle: untagged images expire `untagged_expire_days` after push, tagged ones beyond the
     newest `keep_last_images`; the tags the environment deploys never expire."""
