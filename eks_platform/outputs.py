@@ -38,6 +38,9 @@ class PlatformOutputs:
     load_balancer_logs_bucket: str
     # The Container Insights collector's IRSA role (workloads/container_insights.py).
     container_insights_role_arn: str
+    # The runner `make deploy-workloads` uses where the API endpoint is private; "" where it is public.
+    runner_project: str
+    runner_source_bucket: str
 
     @classmethod
     def names(cls) -> list[str]:

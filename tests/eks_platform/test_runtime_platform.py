@@ -159,12 +159,12 @@ def test_load_balancer_groups_admit_listeners_by_scheme(env: Synthesized) -> Non
 
 
 def test_access_log_bucket_is_private_encrypted_and_writable_only_by_elb(env: Synthesized) -> None:
-    (encryption,) = env.resources("platform", "aws_s3_bucket_server_side_encryption_configuration").values()
+    encryption = env.resources("platform", "aws_s3_bucket_server_side_encryption_configuration")["alb_access_logs_encryption"]
     (rule,) = encryption["rule"]
     assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"  # ALB logs accept SSE-S3 only
-    (block,) = env.resources("platform", "aws_s3_bucket_public_access_block").values()
+    block = env.resources("platform", "aws_s3_bucket_public_access_block")["alb_access_logs_public_access_block"]
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    (lifecycle,) = env.resources("platform", "aws_s3_bucket_lifecycle_configuration").values()
+    lifecycle = env.resources("platform", "aws_s3_bucket_lifecycle_configuration")["alb_access_logs_lifecycle"]
     assert lifecycle["rule"][0]["expiration"][0]["days"] == env.config.log_retention_days
     document = env.data("platform", "aws_iam_policy_document")["alb_access_logs_policy_document"]
     *writes, tls_only = document["statement"]
@@ -175,5 +175,5 @@ def test_access_log_bucket_is_private_encrypted_and_writable_only_by_elb(env: Sy
     # Nothing reaches the bucket without TLS.
     assert (tls_only["effect"], tls_only["actions"]) == ("Deny", ["s3:*"])
     assert tls_only["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
-    (bucket,) = env.resources("platform", "aws_s3_bucket").values()
+    bucket = env.resources("platform", "aws_s3_bucket")["alb_access_logs_bucket"]
     assert bucket["force_destroy"] is (not env.config.protected)
