@@ -24,11 +24,11 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := setup
-.PHONY: setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight
+.PHONY: setup synth validate test test-faults test-unit policy local bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight deploy-workloads
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
 setup lint cluster-checks preflight: NEEDS = python
-synth test-unit policy: NEEDS = python node
+synth test-unit policy deploy-workloads: NEEDS = python node
 test test-faults local validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
 cdktf-deploy: NEEDS = python node npm terraform
@@ -94,6 +94,10 @@ clean:
 # Before the workloads apply: every image the environment deploys is in ECR (README, "Deploying to real AWS").
 preflight: requirements .venv/.synced
 	@$(VENV)/python -m scripts.preflight $(ENV)
+
+# Where the API endpoint is private (prod): synthesize, then apply the workloads through the runner in the VPC (docs/deploy-runner.md).
+deploy-workloads: requirements .venv/.synced ## apply the workloads stack through the in-VPC CodeBuild runner (ENV=prod; PLAN=1 plans only)
+	@$(VENV)/python tap.py $(ENV) && $(VENV)/python -m scripts.deploy_workloads $(ENV) $(if $(PLAN),--plan)
 
 # Operators: the kubectl-level checks against a live cluster (README, "Checking a live cluster").
 cluster-checks: requirements .venv/.synced

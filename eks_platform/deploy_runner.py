@@ -47,6 +47,7 @@ from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
 from app_support.terraform_state import s3_key
+from config.deploy_runner import runner_name
 from config.model import PROTECTED_LOG_RETENTION_DAYS, S3Backend
 from eks_platform.cluster import ACCESS_POLICY
 from eks_platform.context import AwsContext
@@ -79,10 +80,6 @@ phases:
       - terraform init -input=false
       - if [ "$TERRAFORM_ACTION" = apply ]; then terraform apply -input=false -auto-approve; else terraform plan -input=false; fi
 """
-
-
-def runner_name(cluster_name: str) -> str:
-    return f"{cluster_name}-deploy-workloads"
 
 
 class DeployRunner(Construct):
@@ -241,11 +238,10 @@ def runner_statements(
             conditions=[Condition("StringEquals", "kms:ViaService", [f"s3.{aws.region}.amazonaws.com"])],
         ),
         Statement(sid="Cluster", actions=["eks:DescribeCluster"], resources=[aws.arn("eks", f"cluster/{cluster_name}")]),
+        # CodeBuild's VPC policy grants these on "*"; the two that take resources are kept to this account and region.
         Statement(
-            sid="VpcNetworkInterfaces",
+            sid="VpcDescribe",
             actions=[
-                "ec2:CreateNetworkInterface",
-                "ec2:DeleteNetworkInterface",
                 "ec2:DescribeDhcpOptions",
                 "ec2:DescribeNetworkInterfaces",
                 "ec2:DescribeSubnets",
@@ -253,6 +249,11 @@ def runner_statements(
                 "ec2:DescribeVpcs",
             ],
             resources=["*"],
+        ),
+        Statement(
+            sid="VpcNetworkInterfaces",
+            actions=["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
+            resources=[aws.arn("ec2", f"{kind}/*") for kind in ("network-interface", "subnet", "security-group")],
         ),
         Statement(
             sid="VpcNetworkInterfacePermission",

@@ -27,16 +27,13 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
+from config.deploy_runner import SOURCE_KEY, source_bucket_name
 from eks_platform.context import AwsContext
 from eks_platform.policy import Condition, Statement, policy_document
 
 
-def source_bucket_name(cluster_name: str, account_id: str) -> str:
-    return f"{cluster_name}-deploy-source-{account_id}"
-
-
 class DeploySource(Construct):
-    KEY = "workloads.zip"
+    KEY = SOURCE_KEY
 
     def __init__(self, scope: Construct, id_: str, *, aws: AwsContext, cluster_name: str, kms_key_arn: str, protected: bool) -> None:
         super().__init__(scope, id_)
