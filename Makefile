@@ -49,7 +49,7 @@ CHECKOV_VERSION := 3.3.30
 TOOK = echo "    done in $${SECONDS}s"
 
 .DEFAULT_GOAL := help
-.PHONY: help addon-versions new-service check-service service-name warnings setup synth validate test test-faults test-unit policy local soak bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight plan-check
+.PHONY: help addon-versions new-service check-service service-name warnings setup synth validate test test-faults test-unit policy local soak bench lint clean cluster-checks cdktf-synth cdktf-deploy requirements stack-named preflight plan-check deploy-workloads
 
 # `make` alone lists the targets: every rule line `target: deps ## description` is one line of help.
 help: ## list the targets, one line each (this list)
@@ -57,7 +57,7 @@ help: ## list the targets, one line each (this list)
 
 # The tools each target needs (app_support/requirements.py), checked before anything is installed or run.
 setup lint cluster-checks preflight addon-versions: NEEDS = python
-synth test-unit policy: NEEDS = python node
+synth test-unit policy deploy-workloads: NEEDS = python node
 test test-faults local soak validate bench: NEEDS = python node terraform
 cdktf-synth: NEEDS = python node npm
 cdktf-deploy: NEEDS = python node npm terraform
@@ -167,6 +167,10 @@ plan-check: requirements .venv/.synced ## Fail when ENV's plan (PLAN=...) would 
 # Exit status 2 and one line when nothing could be checked (no KUBECONFIG, no outputs, cluster unreachable).
 cluster-checks: requirements .venv/.synced ## the checks against a live cluster (KUBECONFIG, TAP_ENV, TAP_OUTPUTS_FILE); exit 2 if none could run
 	@$(VENV)/python -m scripts.cluster_checks $(SAFE_ARGS)
+
+# Where the API endpoint is private (prod): synthesize, then apply the workloads through the runner in the VPC (docs/deploy-runner.md).
+deploy-workloads: requirements .venv/.synced ## apply the workloads stack through the in-VPC CodeBuild runner (ENV=prod; PLAN=1 plans only)
+	@$(VENV)/python tap.py $(SAFE_ENV) && $(VENV)/python -m scripts.deploy_workloads $(SAFE_ENV) $(if $(PLAN),--plan)
 
 # The cdktf CLI path (optional for users; CI checks it): npm installs the pinned CLI.
 node_modules/.bin/cdktf: package.json package-lock.json

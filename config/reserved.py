@@ -58,6 +58,7 @@ PLATFORM_OWNED_VALUES: tuple[str, ...] = (
     "ingress.group",
     "chartDigest",
     "loadBalancer",
+    "rollout.timeoutSeconds",
 )
 # Label keys the chart sets itself; podLabels may not set them (the first two are the selector).
 CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/")

@@ -44,6 +44,9 @@ class PlatformOutputs:
     # `<mirror>/<upstream repository>:<tag>` instead of public.ecr.aws or registry.k8s.io.
     public_ecr_mirror: str
     kubernetes_registry_mirror: str
+    # The runner `make deploy-workloads` uses where the API endpoint is private; "" where it is public.
+    runner_project: str
+    runner_source_bucket: str
 
     @classmethod
     def names(cls) -> list[str]:

@@ -7,9 +7,9 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from app_support.readable_stack import ReadableStack
-from app_support.stack_names import platform_stack_name
+from app_support.stack_names import platform_stack_name, workloads_stack_name
 from app_support.terraform_state import configure_backend
-from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig
+from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig, S3Backend
 from config.network import EKS_UNSUPPORTED_ZONE_IDS
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT, TelemetryTags
 from eks_platform.addons import Addons
@@ -19,6 +19,7 @@ from eks_platform.alarms import Alarms
 from eks_platform.cluster import Cluster
 from eks_platform.collector_network import CollectorNetwork
 from eks_platform.context import AwsContext
+from eks_platform.deploy_runner import DeployRunner
 from eks_platform.ecr import Repositories
 from eks_platform.encryption import EncryptionKeys
 from eks_platform.fargate import FargateProfiles
@@ -40,7 +41,7 @@ from eks_platform.vpc_endpoints import VpcEndpoints
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 # The API services the platform calls; an emulator must answer all of them.
-EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatch", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3", "sns")
+EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatch", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3", "sns", "codebuild")
 
 
 class PlatformStack(ReadableStack):
@@ -248,6 +249,31 @@ class PlatformStack(ReadableStack):
             services={service: ServiceWatch.of(service, spec) for service, spec in services.items()},
         )
 
+        # A private API endpoint: nothing outside the VPC can apply the workloads, so a runner inside does.
+        runner = None
+        if not config.endpoint.public:
+            runner = DeployRunner(
+                self,
+                "deploy_runner",
+                aws=aws,
+                cluster_name=name,
+                environment=config.name,
+                workloads_stack=workloads_stack_name(config.name),
+                vpc_id=network.vpc.id,
+                subnet_ids=network.private_subnet_ids,
+                state=config.backend if isinstance(config.backend, S3Backend) else None,
+                data_key_arn=data_key_arn,
+                retention_days=config.log_retention_days,
+                protected=config.protected,
+                cluster_security_group_id=(
+                    None
+                    if config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP)
+                    else cluster.cluster.vpc_config.cluster_security_group_id
+                ),
+                access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
+            )
+            runner.node.add_dependency(cluster.cluster)
+
         self.outputs = PlatformOutputs(
             region=config.region,
             cluster_name=cluster.cluster.name,
@@ -274,6 +300,8 @@ class PlatformStack(ReadableStack):
             container_insights_security_group_id=collector_network.group.id,
             public_ecr_mirror=mirror.mirrors["ecr-public"],
             kubernetes_registry_mirror=mirror.mirrors["k8s"],
+            runner_project=runner.project.name if runner else "",
+            runner_source_bucket=runner.source.bucket.bucket if runner else "",
         )
         for field_name in PlatformOutputs.names():
             TerraformOutput(self, field_name, value=getattr(self.outputs, field_name))

@@ -79,14 +79,8 @@ def controller_values(*, region: str, default_tags: Mapping[str, str] | None = N
         "podSecurityContext": RESTRICTED_POD_SECURITY_CONTEXT,
         "securityContext": RESTRICTED_CONTAINER_SECURITY_CONTEXT,
         "podDisruptionBudget": {"maxUnavailable": 1},
-        "topologySpreadConstraints": [
-            {
-                "maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": CHART_NAME}},
-            }
-        ],
+        # No topologySpreadConstraints: Fargate applies none (workloads/data/rollout_facts.json); it
+        # spreads pods over its profile's subnets, one per zone (docs/runtime.md, "Zone spread").
     }
 
 

@@ -41,7 +41,7 @@ def image_tag() -> str:
 
 
 def metrics_server_values() -> dict[str, Any]:
-    """Two replicas spread over zones, a disruption budget, restricted pods, the Fargate port, the pinned image."""
+    """Two replicas (Fargate spreads them over the profile's zones), a disruption budget, restricted pods, the Fargate port, the pinned image."""
     return {
         "image": {"repository": pin(CHART_NAME)["image"]["repository"], "tag": image_tag()},
         "deploymentAnnotations": skip_annotations(CHART_NAME),
@@ -52,14 +52,8 @@ def metrics_server_values() -> dict[str, Any]:
         "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
         # Fargate bills 0.25 vCPU / 0.5 GB at least; ask for what the pod is sized to.
         "resources": {"requests": {"cpu": "250m", "memory": "400Mi"}, "limits": {"memory": "400Mi"}},
-        "topologySpreadConstraints": [
-            {
-                "maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": CHART_NAME}},
-            }
-        ],
+        # No topologySpreadConstraints: Fargate applies none (workloads/data/rollout_facts.json); it
+        # spreads pods over its profile's subnets, one per zone (docs/runtime.md, "Zone spread").
     }
 
 

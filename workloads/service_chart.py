@@ -21,6 +21,7 @@ from config.model import EnvironmentConfig, ServiceConfig
 from config.reserved import PLATFORM_OWNED_VALUES
 from config.rules import partition_of
 from workloads.ingress_groups import Placement, placements
+from workloads.rollout import rollout_plan
 
 CHART_DIR = REPO_ROOT / "charts" / "service"
 # Stands in for the ECR URL (known only after the platform is applied) while checking values.
@@ -46,7 +47,12 @@ def chart_digest(chart_dir: Path = CHART_DIR) -> str:
 
 def static_values(service: ServiceConfig, placement: Placement | None = None) -> dict[str, Any]:
     """The service team's values with what the platform fixes at synth laid over them."""
-    fixed = {"nameOverride": service.name, "serviceAccount": {"name": service.service_account}}
+    fixed = {
+        "nameOverride": service.name,
+        "serviceAccount": {"name": service.service_account},
+        # The release's Helm timeout, so the chart can check that the largest rollout fits it.
+        "rollout": {"timeoutSeconds": rollout_plan(service.values).timeout_seconds},
+    }
     return deep_merge(deep_merge(service.values, fixed), placement.values() if placement else {})
 
 

@@ -33,6 +33,7 @@ from workloads.ingress_groups import placements
 from workloads.metrics_server import CHART_NAME as METRICS_SERVER_CHART
 from workloads.metrics_server import MetricsServer
 from workloads.pod_security_groups import PodSecurityGroups
+from workloads.rollout import rollout_plan
 from workloads.service_chart import CHART_DIGEST, CHART_DIR, IMAGE_REPOSITORY, chart_digest, check_all_service_values, static_values
 from workloads.team_access import TeamAccess
 from workloads.third_party_charts import vendored_dir
@@ -184,7 +185,8 @@ class WorkloadsStack(ReadableStack):
                 ],
                 set=[ReleaseSet(name=IMAGE_REPOSITORY, value=platform.repository_urls[service]), content],
                 wait=True,
-                timeout=600,
+                # Covers the largest rollout at this service's replica counts (workloads/rollout.py).
+                timeout=rollout_plan(spec.values).timeout_seconds,
                 atomic=True,
                 # The controller's webhook rejects Ingresses until it is ready; on destroy the
                 # release (and its load balancer) goes first, while the controller can still clean up.

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from typing import Any
 
 import helm_python as helm
+import pytest
 
 from workloads.service_chart import CHART_DIR
+
+FACTS = CHART_DIR.parent.parent / "workloads" / "data" / "rollout_facts.json"
 
 Manifests = dict[tuple[str, str], list[dict[str, Any]]]
 
@@ -75,12 +81,88 @@ def test_pods_use_the_platforms_service_account(rendered: Manifests, configs) ->
         assert not by_kind(manifests, "ServiceAccount"), "the chart must not create its own service account"
 
 
-def test_pods_spread_across_zones(rendered: Manifests) -> None:
+def test_pods_make_no_zone_spread_promise_fargate_ignores(rendered: Manifests) -> None:
+    """Fargate applies neither topologySpreadConstraints nor affinity (workloads/data/rollout_facts.json):
+    such a field would only promise a spread nobody enforces."""
+    facts = json.loads(FACTS.read_text())["fargate_scheduling"]
+    assert not facts["topology_spread_constraints_supported"] and not facts["affinity_and_anti_affinity_apply"]
     for manifests in rendered.values():
         (deployment,) = by_kind(manifests, "Deployment")
-        (spread,) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
-        assert spread["topologyKey"] == "topology.kubernetes.io/zone"
-        assert spread["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+        pod = deployment["spec"]["template"]["spec"]
+        assert "topologySpreadConstraints" not in pod and "affinity" not in pod
+
+
+def test_rollouts_surge_a_percentage_and_never_go_below_the_replicas(rendered: Manifests) -> None:
+    for key, manifests in rendered.items():
+        (deployment,) = by_kind(manifests, "Deployment")
+        rolling = deployment["spec"]["strategy"]["rollingUpdate"]
+        assert rolling["maxUnavailable"] == 0, key
+        assert re.fullmatch(r"[1-9][0-9]?%|100%", rolling["maxSurge"]), key
+
+
+def waves_of(max_replicas: int, max_surge: str) -> int:
+    """Kubernetes' rule, from its API documentation (rollout_facts.json), not from our code."""
+    assert json.loads(FACTS.read_text())["kubernetes_max_surge"]["percentage_rounding"] == "up"
+    surge = math.ceil(max_replicas * int(max_surge.rstrip("%")) / 100)
+    return math.ceil(max_replicas / surge)
+
+
+def test_each_release_timeout_covers_its_largest_rollout(synthesized, rendered: Manifests) -> None:
+    """The HPA may hold maxReplicas when a rollout starts; every wave of new pods needs the stated
+    per-pod start time (rollout.podStartSeconds) before the next can begin."""
+    for (env, name), manifests in rendered.items():
+        (deployment,) = by_kind(manifests, "Deployment")
+        (hpa,) = by_kind(manifests, "HorizontalPodAutoscaler")
+        waves = waves_of(hpa["spec"]["maxReplicas"], deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"])
+        pod_start = deployment["metadata"]["annotations"]["tap.platform/pod-start-seconds"]
+        timeout = synthesized[env].resources("workloads", "helm_release")[f"release_{name}"]["timeout"]
+        assert timeout >= waves * int(pod_start) + 300, (env, name)  # and a first install's load balancer
+        assert timeout <= 3600, (env, name)
+
+
+def test_prod_rollouts_of_twelve_replicas_fit(synthesized, rendered: Manifests) -> None:
+    """The issue's case: 12 replicas, one pod at a time, took over 20 minutes against 600 s."""
+    releases = synthesized["prod"].resources("workloads", "helm_release")
+    for (env, name), manifests in rendered.items():
+        (hpa,) = by_kind(manifests, "HorizontalPodAutoscaler")
+        if env == "prod" and hpa["spec"]["maxReplicas"] == 12:
+            (deployment,) = by_kind(manifests, "Deployment")
+            assert deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == "25%"
+            assert releases[f"release_{name}"]["timeout"] == 4 * 150 + 300  # 3 pods per wave, 4 waves
+
+
+def test_pod_start_budget_covers_readiness_and_target_health(configs) -> None:
+    """The chart's floor under rollout.podStartSeconds: the first readiness probe, then the controller's
+    default health checks (interval times healthy threshold) before the readiness gate opens."""
+    from workloads.service_chart import release_values, render
+
+    facts = json.loads(FACTS.read_text())["alb_target_health"]
+    health = facts["healthcheck_interval_seconds_default"] * facts["healthy_threshold_count_default"]
+    values = release_values(configs["dev"].services["payment"], "example.com/tap/payment")
+    values["probes"] = {**values["probes"], "initialDelaySeconds": 20, "periodSeconds": 10}
+    values["rollout"] = {**values["rollout"], "podStartSeconds": 20 + 10 + health}
+    with pytest.raises(helm.HelmError, match=r"rollout\.podStartSeconds"):
+        render(values, release="payment", namespace="payment")
+    values["rollout"]["podStartSeconds"] += 1
+    render(values, release="payment", namespace="payment")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"rollout": {"timeoutSeconds": 500}}, r"rollout.timeoutSeconds \(500\) must cover the largest rollout: .* 4 waves"),
+        ({"rollout": {"maxSurgePercent": 1}, "autoscaling": {"maxReplicas": 40}}, r"rollout.maxSurgePercent \(1\): .* 40 waves"),
+        ({"rollout": {"podStartSeconds": 60}, "probes": {"initialDelaySeconds": 30}}, r"podStartSeconds \(60\) must exceed .* \(70\)"),
+    ],
+)
+def test_chart_refuses_a_rollout_that_does_not_fit(configs, values: dict[str, Any], message: str) -> None:
+    from workloads.service_chart import release_values, render
+
+    merged = release_values(configs["prod"].services["payment"], "example.com/tap/payment")
+    for section, settings in values.items():
+        merged[section] = {**merged.get(section, {}), **settings}
+    with pytest.raises(helm.HelmError, match=message):
+        render(merged, release="payment", namespace="payment")
 
 
 def test_autoscaler_and_disruption_budget_leave_room_for_evictions(rendered: Manifests) -> None:

@@ -12,7 +12,7 @@ import yaml
 from tests.conftest import Synthesized
 
 WILDCARDS = yaml.safe_load((Path(__file__).resolve().parents[2] / "eks_platform" / "data" / "wildcard_resource_actions.yaml").read_text())
-ALLOWED_WITH_STAR = [*WILDCARDS["key_policies"]]
+ALLOWED_WITH_STAR = [*WILDCARDS["key_policies"], *WILDCARDS["deploy_runner_vpc"]]
 # Upstream's policy, granted verbatim: compared with the kept copy instead (below).
 ALB_CONTROLLER_PERMISSIONS = "irsa_alb_controller_permissions"
 
@@ -147,8 +147,9 @@ def test_an_edited_copy_of_the_upstream_policy_is_refused(tmp_path: Path, monkey
 def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> None:
     groups = env.resources("platform", "aws_cloudwatch_log_group")
     # control plane, flow logs, the Fargate log router's own, Container Insights' two, one per service,
-    # one per other namespace on Fargate (kube-system, amazon-cloudwatch)
-    assert len(groups) == 5 + len(env.config.services) + len(env.config.platform_fargate_namespaces)
+    # one per other namespace on Fargate (kube-system, amazon-cloudwatch), the deploy runner's where the endpoint is private
+    runner = 0 if env.config.endpoint.public else 1
+    assert len(groups) == 5 + len(env.config.services) + len(env.config.platform_fargate_namespaces) + runner
     assert groups["log_groups_fargate_log_router"]["name"] == f"{env.config.cluster_name}-fluent-bit-logs"
     for name, group in groups.items():
         assert group["retention_in_days"] == env.config.log_retention_days, name

@@ -153,3 +153,30 @@ def test_container_insights_writes_only_to_its_own_log_groups(aws, outputs: dict
     (statement,) = policy["Statement"]
     resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
     assert sorted(r.split(":log-group:")[1] for r in resources) == sorted(f"{name}:*" for name in names)
+
+
+def test_deploy_runner_builds_in_the_private_subnets_and_takes_a_package(aws, outputs: dict[str, Any], deployed_config, tmp_path) -> None:
+    """Where the endpoint is private, the runner exists as AWS (or the emulator) reports it, and
+    `make deploy-workloads`'s logic uploads a package and starts and follows a build of it. On the
+    emulator the build runs nothing (moto's CodeBuild only records it): docs/deploy-runner.md."""
+    if deployed_config.endpoint.public:
+        assert outputs["runner_project"] == ""
+        return
+    from scripts.deploy_workloads import Clients, deploy
+
+    (project,) = aws("codebuild").batch_get_projects(names=[outputs["runner_project"]])["projects"]
+    assert set(project["vpcConfig"]["subnets"]) == set(outputs["private_subnet_ids"])
+    assert project["vpcConfig"]["vpcId"] == outputs["vpc_id"]
+    assert project["source"]["location"] == f"{outputs['runner_source_bucket']}/workloads.zip"
+    (group_id,) = project["vpcConfig"]["securityGroupIds"]
+    (group,) = aws("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    assert [(r["IpProtocol"], r.get("FromPort"), r.get("ToPort")) for r in group["IpPermissionsEgress"]] == [("tcp", 443, 443)]
+    # A stand-in stack file: the package's content is not what the emulator can check.
+    stack = tmp_path / "stacks" / f"tap-workloads-{deployed_config.name}"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text("{}")
+    from tests.conftest import REPO_ROOT
+
+    clients = Clients(aws("sts"), aws("s3"), aws("codebuild"), aws("logs"))
+    assert deploy(deployed_config, REPO_ROOT, clients, apply=False, outdir=tmp_path, echo=lambda _: None, sleep=lambda _: None) == 0
+    assert aws("s3").head_object(Bucket=outputs["runner_source_bucket"], Key="workloads.zip")["ContentLength"] > 0

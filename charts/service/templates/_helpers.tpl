@@ -50,6 +50,30 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- fail "ingress.certificateArn: an internet-facing ingress must serve HTTPS; set an ACM certificate ARN" -}}
 {{- end -}}
 {{- include "service.validateSize" . -}}
+{{- include "service.validateRollout" . -}}
+{{- end -}}
+
+{{/* A rollout must fit its release's Helm timeout (README, "Rollouts"): maxSurge is a percentage,
+     which Kubernetes rounds up, so a wave starts ceil(maxReplicas * percent / 100) pods and the
+     largest rollout takes ceil(maxReplicas / surge) waves of podStartSeconds each. */}}
+{{- define "service.validateRollout" -}}
+{{- $r := .Values.rollout -}}
+{{- $p := .Values.probes -}}
+{{- $max := int .Values.autoscaling.maxReplicas -}}
+{{- $surge := div (add (mul $max (int $r.maxSurgePercent)) 99) 100 -}}
+{{- $waves := div (add $max $surge -1) $surge -}}
+{{- $rollout := mul $waves (int $r.podStartSeconds) -}}
+{{- /* readiness (first probe after the initial delay) and two ALB health checks 15 s apart (the controller's defaults) */ -}}
+{{- $floor := add (int $p.initialDelaySeconds) (int $p.periodSeconds) 30 -}}
+{{- if le (int $r.podStartSeconds) $floor -}}
+{{- fail (printf "rollout.podStartSeconds (%d) must exceed probes.initialDelaySeconds + probes.periodSeconds + 30 (%d): readiness and two load balancer health checks 15 s apart take that long before Fargate has even started the pod" (int $r.podStartSeconds) $floor) -}}
+{{- end -}}
+{{- if gt $rollout 3300 -}}
+{{- fail (printf "rollout.maxSurgePercent (%d): autoscaling.maxReplicas (%d), %d per wave, is %d waves of rollout.podStartSeconds (%d), %d s; with 300 s for a first install's load balancer that is beyond the 3600 s a release may wait: raise the percentage" (int $r.maxSurgePercent) $max $surge $waves (int $r.podStartSeconds) $rollout) -}}
+{{- end -}}
+{{- if and (gt (int $r.timeoutSeconds) 0) (lt (int $r.timeoutSeconds) $rollout) -}}
+{{- fail (printf "rollout.timeoutSeconds (%d) must cover the largest rollout: autoscaling.maxReplicas (%d), %d per wave (rollout.maxSurgePercent %d), is %d waves of rollout.podStartSeconds (%d), %d s" (int $r.timeoutSeconds) $max $surge (int $r.maxSurgePercent) $waves (int $r.podStartSeconds) $rollout) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Quantities compared in whole units: CPU in millicores ('0.5' = 500m), memory in MiB (1Gi = 1024Mi).
