@@ -162,7 +162,7 @@ def test_deploy_runner_builds_in_the_private_subnets_and_takes_a_package(aws, ou
     if deployed_config.endpoint.public:
         assert outputs["runner_project"] == ""
         return
-    from scripts.deploy_workloads import Clients, deploy
+    from scripts.deploy_workloads import Clients, package, start
 
     (project,) = aws("codebuild").batch_get_projects(names=[outputs["runner_project"]])["projects"]
     assert set(project["vpcConfig"]["subnets"]) == set(outputs["private_subnet_ids"])
@@ -178,5 +178,5 @@ def test_deploy_runner_builds_in_the_private_subnets_and_takes_a_package(aws, ou
     from tests.conftest import REPO_ROOT
 
     clients = Clients(aws("sts"), aws("s3"), aws("codebuild"), aws("logs"))
-    assert deploy(deployed_config, REPO_ROOT, clients, apply=False, outdir=tmp_path, echo=lambda _: None, sleep=lambda _: None) == 0
+    assert start(deployed_config, clients, package(REPO_ROOT, f"tap-workloads-{deployed_config.name}", tmp_path), apply=False)
     assert aws("s3").head_object(Bucket=outputs["runner_source_bucket"], Key="workloads.zip")["ContentLength"] > 0

@@ -17,10 +17,19 @@ import moto
 import pytest
 
 from config.deploy_runner import SOURCE_KEY, runner_name, source_bucket_name
-from scripts.deploy_workloads import Clients, deploy, follow, main, package
+from scripts.deploy_workloads import Clients, deploy, follow, main, package, start
 from tests.conftest import REPO_ROOT
 
 ACCOUNT = "123456789012"  # moto's
+
+
+@pytest.fixture
+def outdir(tmp_path):
+    """A stand-in for prod's synthesized workloads stack: what is packaged, not what it contains, is checked here."""
+    stack = tmp_path / "stacks" / "tap-workloads-prod"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text('{"resource": {}}')
+    return tmp_path
 
 
 @pytest.fixture
@@ -65,13 +74,12 @@ def create_runner(clients: Clients, config) -> str:
     return bucket
 
 
-def test_deploy_uploads_the_package_and_builds_exactly_that_version(synthesized, aws: Clients) -> None:
-    prod = synthesized["prod"]
-    bucket = create_runner(aws, prod.config)
+def test_deploy_uploads_the_package_and_builds_exactly_that_version(configs, outdir, aws: Clients) -> None:
+    prod = configs["prod"]
+    bucket = create_runner(aws, prod)
     recording = Recording(aws.codebuild)
     clients = Clients(aws.sts, aws.s3, recording, aws.logs)
-    lines: list[str] = []
-    assert deploy(prod.config, REPO_ROOT, clients, apply=True, outdir=prod.outdir, echo=lines.append, sleep=lambda _: None) == 0
+    start(prod, clients, package(REPO_ROOT, "tap-workloads-prod", outdir), apply=True)
     stored = aws.s3.get_object(Bucket=bucket, Key=SOURCE_KEY)
     names = zipfile.ZipFile(io.BytesIO(stored["Body"].read())).namelist()
     assert "cdktf.out/stacks/tap-workloads-prod/cdk.tf.json" in names
@@ -80,28 +88,26 @@ def test_deploy_uploads_the_package_and_builds_exactly_that_version(synthesized,
     assert started["projectName"] == "tap-prod-deploy-workloads"
     assert started["sourceVersion"] == stored["VersionId"]
     assert started["environmentVariablesOverride"] == [{"name": "TERRAFORM_ACTION", "value": "apply", "type": "PLAINTEXT"}]
-    assert lines[-1].endswith("SUCCEEDED")
 
 
-def test_plan_only_asks_the_runner_to_plan(synthesized, aws: Clients) -> None:
-    prod = synthesized["prod"]
-    create_runner(aws, prod.config)
+def test_plan_only_asks_the_runner_to_plan(configs, outdir, aws: Clients) -> None:
+    prod = configs["prod"]
+    create_runner(aws, prod)
     recording = Recording(aws.codebuild)
     clients = Clients(aws.sts, aws.s3, recording, aws.logs)
-    deploy(prod.config, REPO_ROOT, clients, apply=False, outdir=prod.outdir, echo=lambda _: None, sleep=lambda _: None)
+    start(prod, clients, package(REPO_ROOT, "tap-workloads-prod", outdir), apply=False)
     assert recording.started[0]["environmentVariablesOverride"][0]["value"] == "plan"
 
 
-def test_the_package_is_the_same_for_the_same_inputs(synthesized) -> None:
-    prod = synthesized["prod"]
-    assert package(REPO_ROOT, "tap-workloads-prod", prod.outdir) == package(REPO_ROOT, "tap-workloads-prod", prod.outdir)
+def test_the_package_is_the_same_for_the_same_inputs(outdir) -> None:
+    assert package(REPO_ROOT, "tap-workloads-prod", outdir) == package(REPO_ROOT, "tap-workloads-prod", outdir)
 
 
-def test_without_the_platform_applied_it_says_so_in_one_line(synthesized, aws: Clients, capsys) -> None:
-    prod = synthesized["prod"]
-    aws.s3.create_bucket(Bucket=source_bucket_name(prod.config.cluster_name, ACCOUNT))
+def test_without_the_platform_applied_it_says_so_in_one_line(configs, outdir, aws: Clients, capsys) -> None:
+    prod = configs["prod"]
+    aws.s3.create_bucket(Bucket=source_bucket_name(prod.cluster_name, ACCOUNT))
     with pytest.raises(Exception) as raised:
-        deploy(prod.config, REPO_ROOT, aws, apply=True, outdir=prod.outdir, echo=lambda _: None, sleep=lambda _: None)
+        deploy(prod, REPO_ROOT, aws, apply=True, outdir=outdir, echo=lambda _: None, sleep=lambda _: None)
     from scripts.deploy_workloads import describe
 
     assert describe(raised.value).startswith("StartBuild: the runner project does not exist: apply the platform stack first")
