@@ -53,6 +53,7 @@ from eks_platform.cluster import ACCESS_POLICY
 from eks_platform.context import AwsContext
 from eks_platform.deploy_source import DeploySource
 from eks_platform.policy import Condition, Statement, policy_document
+from eks_platform.protection import keep
 
 # The build installs this Terraform (README "Requirements": 1.10 or newer, for S3 lock files).
 TERRAFORM_VERSION = "1.10.5"
@@ -111,6 +112,7 @@ class DeployRunner(Construct):
         self.log_group = CloudwatchLogGroup(
             self, "logs", name=f"/aws/codebuild/{name}", retention_in_days=retention_days, kms_key_id=data_key_arn
         )
+        keep(self.log_group, protected=protected)  # build logs of every workloads apply are audit records
         if retention_days < PROTECTED_LOG_RETENTION_DAYS:
             skip_checks(self.log_group, {"CKV_AWS_338": f"an environment that is not protected: logs are kept {retention_days} days"})
 

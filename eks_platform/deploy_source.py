@@ -30,6 +30,7 @@ from app_support.checkov_skips import skip_checks
 from config.deploy_runner import SOURCE_KEY, source_bucket_name
 from eks_platform.context import AwsContext
 from eks_platform.policy import Condition, Statement, policy_document
+from eks_platform.protection import keep
 
 
 class DeploySource(Construct):
@@ -38,6 +39,7 @@ class DeploySource(Construct):
     def __init__(self, scope: Construct, id_: str, *, aws: AwsContext, cluster_name: str, kms_key_arn: str, protected: bool) -> None:
         super().__init__(scope, id_)
         self.bucket = S3Bucket(self, "bucket", bucket=source_bucket_name(cluster_name, aws.account_id), force_destroy=not protected)
+        keep(self.bucket, protected=protected)  # the record of what was applied, in a protected environment
         skip_checks(
             self.bucket,
             {

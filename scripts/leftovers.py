@@ -133,6 +133,10 @@ def _alarms(clients: Clients) -> list[str]:
     return [f"alarm {a['AlarmName']}" for a in clients("cloudwatch").describe_alarms()["MetricAlarms"]]
 
 
+def _build_projects(clients: Clients) -> list[str]:
+    return [f"CodeBuild project {name}" for name in clients("codebuild").list_projects()["projects"]]
+
+
 def _topics(clients: Clients) -> list[str]:
     return [f"SNS topic {t['TopicArn'].rsplit(':', 1)[-1]}" for t in clients("sns").list_topics()["Topics"]]
 
@@ -179,6 +183,7 @@ LISTINGS: dict[str, Listed | PartOf] = {
     "aws_s3_bucket_versioning": PartOf("aws_s3_bucket"),
     "aws_s3_bucket_logging": PartOf("aws_s3_bucket"),
     "aws_s3_bucket_object_lock_configuration": PartOf("aws_s3_bucket"),
+    "aws_codebuild_project": Listed(_build_projects),
     "aws_sns_topic": Listed(_topics),
     "aws_sns_topic_subscription": PartOf("aws_sns_topic"),
     "aws_sns_topic_policy": PartOf("aws_sns_topic"),

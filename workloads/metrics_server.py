@@ -41,7 +41,7 @@ def image_tag() -> str:
 
 
 def metrics_server_values() -> dict[str, Any]:
-    """Two replicas (Fargate spreads them over the profile's zones), a disruption budget, restricted pods, the Fargate port, the pinned image."""
+    """Two replicas (Fargate spreads them over its profile's zones), a disruption budget, restricted pods, the pinned image."""
     return {
         "image": {"repository": pin(CHART_NAME)["image"]["repository"], "tag": image_tag()},
         "deploymentAnnotations": skip_annotations(CHART_NAME),

@@ -85,6 +85,11 @@ def test_each_listing_finds_a_resource_of_its_type(emulator) -> None:
     )  # fmt: skip
     emulator("s3").create_bucket(Bucket="tap-local-alb-logs")
     emulator("sns").create_topic(Name="tap-local-alarms")
+    emulator("codebuild").create_project(
+        name="tap-local-deploy-workloads", source={"type": "S3", "location": "tap-local-deploy-source/workloads.zip"},
+        artifacts={"type": "NO_ARTIFACTS"}, environment={"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=role,
+    )  # fmt: skip
 
     found = set(leftovers(emulator, LISTINGS))
 
@@ -109,9 +114,10 @@ def test_each_listing_finds_a_resource_of_its_type(emulator) -> None:
         "alarm tap-local-payment-5xx",
         "S3 bucket tap-local-alb-logs",
         "SNS topic tap-local-alarms",
+        "CodeBuild project tap-local-deploy-workloads",
     } <= found
     listed_kinds = {kind for kind, listing in LISTINGS.items() if isinstance(listing, Listed)}
-    assert len(listed_kinds) == 20  # one resource above for each
+    assert len(listed_kinds) == 21  # one resource above for each
 
 
 def test_a_key_pending_deletion_is_gone_as_on_aws(emulator) -> None:
