@@ -20,6 +20,7 @@ class EmulatorFeature(StrEnum):
     CLOUDWATCH_TELEMETRY_TAGS = "cloudwatch_telemetry_tags"
     REFERENCED_RULE_DESCRIPTIONS = "referenced_rule_descriptions"
     ECR_PULL_THROUGH_CACHE = "ecr_pull_through_cache"
+    CODEBUILD_PROJECT = "codebuild_project"
 
 
 class EmulatorConfig(Frozen):

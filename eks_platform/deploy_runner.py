@@ -101,10 +101,12 @@ class DeployRunner(Construct):
         protected: bool,
         cluster_security_group_id: str | None,
         access_api: bool,
+        create_project: bool = True,
     ) -> None:
         """`state` None: Terraform state on this machine (the emulator's `local` backend), which a
         runner cannot use; the project is still created. `cluster_security_group_id` None and
-        `access_api` False: the emulator lacks them, so the rule and the access entry are left out."""
+        `access_api` False: the emulator lacks them, so the rule and the access entry are left out.
+        `create_project` False: an emulator whose CodeBuild cannot delete the project (config/emulator.py)."""
         super().__init__(scope, id_)
         name = runner_name(cluster_name)
         self.name = name
@@ -170,38 +172,40 @@ class DeployRunner(Construct):
         permissions = policy_document(self, "permissions", statements)
         IamRolePolicy(self, "policy", role=self.role.id, name="deploy-workloads", policy=permissions.json)
 
-        self.project = CodebuildProject(
-            self,
-            "project",
-            name=name,
-            description=f"terraform apply of {workloads_stack} from inside the VPC (make deploy-workloads)",
-            service_role=self.role.arn,
-            build_timeout=BUILD_TIMEOUT_MINUTES,
-            queued_timeout=60,
-            encryption_key=data_key_arn,
-            source=CodebuildProjectSource(type="S3", location=f"{self.source.bucket.bucket}/{DeploySource.KEY}", buildspec=BUILDSPEC),
-            artifacts=CodebuildProjectArtifacts(type="NO_ARTIFACTS"),
-            environment=CodebuildProjectEnvironment(
-                type="LINUX_CONTAINER",
-                compute_type="BUILD_GENERAL1_SMALL",
-                image=BUILD_IMAGE,
-                image_pull_credentials_type="CODEBUILD",
-                privileged_mode=False,
-                environment_variable=[
-                    CodebuildProjectEnvironmentEnvironmentVariable(name=key, value=value)
-                    for key, value in {
-                        "TERRAFORM_VERSION": TERRAFORM_VERSION,
-                        "WORKLOADS_STACK": workloads_stack,
-                        "TERRAFORM_ACTION": "plan",
-                    }.items()
-                ],
-            ),
-            logs_config=CodebuildProjectLogsConfig(
-                cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(status="ENABLED", group_name=self.log_group.name)
-            ),
-            vpc_config=CodebuildProjectVpcConfig(vpc_id=vpc_id, subnets=list(subnet_ids), security_group_ids=[self.security_group.id]),
-            depends_on=[self.role],
-        )
+        self.project: CodebuildProject | None = None
+        if create_project:
+            self.project = CodebuildProject(
+                self,
+                "project",
+                name=name,
+                description=f"terraform apply of {workloads_stack} from inside the VPC (make deploy-workloads)",
+                service_role=self.role.arn,
+                build_timeout=BUILD_TIMEOUT_MINUTES,
+                queued_timeout=60,
+                encryption_key=data_key_arn,
+                source=CodebuildProjectSource(type="S3", location=f"{self.source.bucket.bucket}/{DeploySource.KEY}", buildspec=BUILDSPEC),
+                artifacts=CodebuildProjectArtifacts(type="NO_ARTIFACTS"),
+                environment=CodebuildProjectEnvironment(
+                    type="LINUX_CONTAINER",
+                    compute_type="BUILD_GENERAL1_SMALL",
+                    image=BUILD_IMAGE,
+                    image_pull_credentials_type="CODEBUILD",
+                    privileged_mode=False,
+                    environment_variable=[
+                        CodebuildProjectEnvironmentEnvironmentVariable(name=key, value=value)
+                        for key, value in {
+                            "TERRAFORM_VERSION": TERRAFORM_VERSION,
+                            "WORKLOADS_STACK": workloads_stack,
+                            "TERRAFORM_ACTION": "plan",
+                        }.items()
+                    ],
+                ),
+                logs_config=CodebuildProjectLogsConfig(
+                    cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(status="ENABLED", group_name=self.log_group.name)
+                ),
+                vpc_config=CodebuildProjectVpcConfig(vpc_id=vpc_id, subnets=list(subnet_ids), security_group_ids=[self.security_group.id]),
+                depends_on=[self.role],
+            )
         if access_api:
             entry = EksAccessEntry(self, "access_entry", cluster_name=cluster_name, principal_arn=self.role.arn, type="STANDARD")
             EksAccessPolicyAssociation(

@@ -271,6 +271,7 @@ class PlatformStack(ReadableStack):
                     else cluster.cluster.vpc_config.cluster_security_group_id
                 ),
                 access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
+                create_project=not config.omits(EmulatorFeature.CODEBUILD_PROJECT),
             )
             runner.node.add_dependency(cluster.cluster)
 
@@ -300,7 +301,7 @@ class PlatformStack(ReadableStack):
             container_insights_security_group_id=collector_network.group.id,
             public_ecr_mirror=mirror.mirrors["ecr-public"],
             kubernetes_registry_mirror=mirror.mirrors["k8s"],
-            runner_project=runner.project.name if runner else "",
+            runner_project=runner.project.name if runner and runner.project else "",
             runner_source_bucket=runner.source.bucket.bucket if runner else "",
         )
         for field_name in PlatformOutputs.names():

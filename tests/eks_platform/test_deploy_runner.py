@@ -6,6 +6,7 @@ import re
 
 import yaml
 
+from config.model import EmulatorFeature
 from eks_platform.deploy_runner import BUILD_TIMEOUT_MINUTES, BUILDSPEC
 from workloads.rollout import MAX_TIMEOUT_SECONDS
 
@@ -17,9 +18,11 @@ def runner_statements(env) -> dict[str, dict]:
 
 def test_a_runner_exactly_where_the_endpoint_is_private(env) -> None:
     projects = env.resources("platform", "aws_codebuild_project")
-    assert bool(projects) == (not env.config.endpoint.public)
+    runners = env.resources("platform", "aws_s3_bucket").get("deploy_runner_source_bucket")
+    assert bool(runners) == (not env.config.endpoint.public)
+    assert bool(projects) == (not env.config.endpoint.public and not env.config.omits(EmulatorFeature.CODEBUILD_PROJECT))
     outputs = env.platform["output"]
-    assert (outputs["runner_project"]["value"] == "") == env.config.endpoint.public
+    assert (outputs["runner_project"]["value"] == "") == (not projects)
 
 
 def test_prod_runner_builds_in_the_private_subnets_with_https_egress_only(synthesized) -> None:
@@ -96,7 +99,8 @@ def test_prod_runner_has_its_own_cluster_admin_access_entry(synthesized) -> None
 
 def test_the_emulator_gets_the_runner_without_what_it_lacks(synthesized) -> None:
     local = synthesized["local"]
-    assert local.resources("platform", "aws_codebuild_project")
+    assert not local.resources("platform", "aws_codebuild_project")  # moto cannot delete it (config/environments/local.yaml)
+    assert local.platform["output"]["runner_project"]["value"] == ""
     assert "deploy_runner_access_entry" not in local.resources("platform", "aws_eks_access_entry")
     assert "deploy_runner_api_ingress" not in local.resources("platform", "aws_vpc_security_group_ingress_rule")
     assert "WorkloadsState" not in runner_statements(local)  # local state stays on this machine
