@@ -28,6 +28,7 @@ others while it sends its request. `make soak` runs the whole pipeline under loa
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import socket
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -109,20 +111,55 @@ class Emulator:
 
 
 class OneRequestAtATime:
-    """A WSGI application that lets the one it wraps handle one request at a time (see the module's docstring)."""
+    """A WSGI application that lets the one it wraps handle one request at a time (see the module's
+    docstring), and answers a resent EC2 create the way AWS does.
+
+    EC2 is idempotent for a `ClientToken` (EC2 API reference, "Ensuring idempotency in Amazon EC2
+    API requests"): a request resent with the same token gets the first answer and creates nothing.
+    moto ignores the token, so a create the SDK resends (it resends on a connection error, up to 25
+    times) makes a second resource Terraform never hears of: a fresh-clone `make local` once left a
+    VPC endpoint behind after destroy that no apply had created. The first successful answer per
+    (Action, ClientToken) is kept and replayed."""
 
     def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
         self.application = application
         self.lock = threading.Lock()
+        self.replies: dict[tuple[str, str], tuple[str, list[tuple[str, str]], bytes]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self.lock:
-            body = self.application(environ, start_response)
+            key = idempotency_key(environ)
+            if key in self.replies:
+                status, headers, reply = self.replies[key]
+                start_response(status, headers)
+                return [reply]
+            answered: dict[str, Any] = {}
+
+            def remember(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+                answered.update(status=status, headers=headers)
+                return start_response(status, headers, *exc_info)
+
+            body = self.application(environ, remember)
             try:
-                return [b"".join(body)]  # the whole response is built under the lock
+                reply = b"".join(body)  # the whole response is built under the lock
             finally:
                 if hasattr(body, "close"):
                     body.close()
+            if key is not None and str(answered.get("status", "")).startswith("200"):
+                self.replies[key] = (answered["status"], list(answered["headers"]), reply)
+            return [reply]
+
+
+def idempotency_key(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(Action, ClientToken) of an EC2 query-API request, else None. The body is read once and put back."""
+    if environ.get("REQUEST_METHOD") != "POST" or "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
+        return None
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
+    action, token = form.get("Action", [""])[0], form.get("ClientToken", [""])[0]
+    return (action, token) if action and token else None
 
 
 def serve(host: str, port: int) -> None:

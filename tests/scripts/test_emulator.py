@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,6 +39,35 @@ def test_a_second_request_waits_until_the_first_is_answered() -> None:
         assert first.result(timeout=60) == [b"answer to first"]
         assert second.result(timeout=60) == [b"answer to second"]
     assert entered == ["first", "second"]
+
+
+def ec2_request(body: str) -> dict:
+    raw = body.encode()
+    return {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
+            "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw)}  # fmt: skip
+
+
+def test_a_create_resent_with_its_client_token_is_answered_once_as_ec2_does() -> None:
+    """EC2 is idempotent for a ClientToken (EC2 API reference, "Ensuring idempotency"); moto is not."""
+    created: list[bytes] = []
+
+    def application(environ, start_response):
+        created.append(environ["wsgi.input"].read())
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [f"<vpcEndpointId>vpce-{len(created)}</vpcEndpointId>".encode()]
+
+    serialized = OneRequestAtATime(application)
+    create = "Action=CreateVpcEndpoint&ClientToken=terraform-1&VpcId=vpc-1"
+    first = serialized(ec2_request(create), lambda *_: None)
+    again = serialized(ec2_request(create), lambda *_: None)
+    other = serialized(ec2_request(create.replace("terraform-1", "terraform-2")), lambda *_: None)
+    assert first == again == [b"<vpcEndpointId>vpce-1</vpcEndpointId>"]
+    assert other == [b"<vpcEndpointId>vpce-2</vpcEndpointId>"]
+    assert created == [create.encode(), create.replace("terraform-1", "terraform-2").encode()]  # the app read each body whole
+    # Without a token every request reaches the application.
+    serialized(ec2_request("Action=CreateSecurityGroup&GroupName=a"), lambda *_: None)
+    serialized(ec2_request("Action=CreateSecurityGroup&GroupName=a"), lambda *_: None)
+    assert len(created) == 4
 
 
 @pytest.mark.slow
