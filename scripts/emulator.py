@@ -28,6 +28,7 @@ others while it sends its request. `make soak` runs the whole pipeline under loa
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import os
 import signal
@@ -150,8 +151,15 @@ class OneRequestAtATime:
             return [reply]
 
 
+# Creates whose resend, without a ClientToken, would make a second resource (CreateSubnet,
+# CreateSecurityGroup ...) or fail as a duplicate: Terraform never sends one of them twice with the
+# same body, so an identical body is the SDK resending it, and gets the first answer.
+RESENT_CREATES = ("Create", "Allocate", "Authorize", "Associate", "Attach")
+
+
 def idempotency_key(environ: dict[str, Any]) -> tuple[str, str] | None:
-    """(Action, ClientToken) of an EC2 query-API request, else None. The body is read once and put back."""
+    """(Action, ClientToken), or (Action, the body's digest) for a create without a token, of an EC2
+    query-API request; else None. The body is read once and put back."""
     if environ.get("REQUEST_METHOD") != "POST" or "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
         return None
     length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -159,7 +167,11 @@ def idempotency_key(environ: dict[str, Any]) -> tuple[str, str] | None:
     environ["wsgi.input"] = io.BytesIO(raw)
     form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
     action, token = form.get("Action", [""])[0], form.get("ClientToken", [""])[0]
-    return (action, token) if action and token else None
+    if action and token:
+        return (action, token)
+    if action.startswith(RESENT_CREATES):
+        return (action, "body:" + hashlib.sha256(raw).hexdigest())
+    return None
 
 
 def serve(host: str, port: int) -> None:

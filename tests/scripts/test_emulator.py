@@ -64,10 +64,15 @@ def test_a_create_resent_with_its_client_token_is_answered_once_as_ec2_does() ->
     assert first == again == [b"<vpcEndpointId>vpce-1</vpcEndpointId>"]
     assert other == [b"<vpcEndpointId>vpce-2</vpcEndpointId>"]
     assert created == [create.encode(), create.replace("terraform-1", "terraform-2").encode()]  # the app read each body whole
-    # Without a token every request reaches the application.
-    serialized(ec2_request("Action=CreateSecurityGroup&GroupName=a"), lambda *_: None)
-    serialized(ec2_request("Action=CreateSecurityGroup&GroupName=a"), lambda *_: None)
+    # A create without a token: an identical body is the SDK resending it (Terraform never sends one twice).
+    serialized(ec2_request("Action=CreateSubnet&CidrBlock=10.0.0.0/18&VpcId=vpc-1"), lambda *_: None)
+    serialized(ec2_request("Action=CreateSubnet&CidrBlock=10.0.0.0/18&VpcId=vpc-1"), lambda *_: None)
+    serialized(ec2_request("Action=CreateSubnet&CidrBlock=10.0.64.0/18&VpcId=vpc-1"), lambda *_: None)
     assert len(created) == 4
+    # Reads and deletes always reach the application.
+    serialized(ec2_request("Action=DescribeSubnets"), lambda *_: None)
+    serialized(ec2_request("Action=DescribeSubnets"), lambda *_: None)
+    assert len(created) == 6
 
 
 @pytest.mark.slow
