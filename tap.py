@@ -37,7 +37,7 @@ from app_support.process_lifetime import Interrupted, raise_on_signals
 from app_support.stack_names import platform_stack_name, workloads_stack_name
 from config.eks_versions import creation_error, support_warning
 from config.examples import elastic_ip_warnings, synth_warnings
-from config.loader import ConfigError, load_all_environments, load_environment
+from config.loader import SERVICES_DIR, ConfigError, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 from workloads.third_party_charts import vendoring_warning
 
@@ -53,6 +53,22 @@ def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
     from workloads.service_chart import check_all_service_values  # loads the Helm engine: only after forking
 
     check_all_service_values(config)
+
+
+def refuse_before_forking(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> None:
+    """A disagreement between services (quotas of the shared load balancers, overlapping routes) needs no synth:
+    it is known from the configuration alone. The synth processes are then never started, so the refusal does not
+    share two cores with them (a second at 100 services); every service's values are still rendered first, since a
+    service's own mistake is the more precise message (check_all_service_values)."""
+    from workloads.ingress_groups import placements  # configuration only: no Helm engine, no node runtime
+
+    try:
+        placements(config, services_dir)
+    except ConfigError:
+        from workloads.service_chart import check_all_service_values  # nothing is forked after this
+
+        check_all_service_values(config, services_dir)
+        raise
 
 
 def kept_note(written: list[str]) -> str:
@@ -91,6 +107,7 @@ def main(argv: list[str]) -> int:
         lines = [*([warning] if warning else []), *synth_warnings(config, in_full=console.under_cdktf_cli())]
         for line in [*lines, *elastic_ip_warnings(configs, involving=config.name), *([unvendored] if unvendored else [])]:
             console.warning(line)
+        refuse_before_forking(config)
         stacks = synthesize(config, OUTDIR, while_running=lambda: checks_alongside_synthesis(config))
     except ConfigError as error:
         console.error(str(error))
