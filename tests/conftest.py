@@ -6,7 +6,6 @@ the JSON these fixtures produced.
 
 from __future__ import annotations
 
-import compileall
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from config.loader import SERVICES_DIR, ConfigError, environment_names, load_all_environments, load_environment
 from config.model import EnvironmentConfig
+from tests.repo_copy import copy_sources
 from workloads.ingress_groups import placements
 from workloads.service_chart import check_service_values
 
@@ -157,15 +157,7 @@ def rendered(configs: dict[str, EnvironmentConfig]) -> dict[tuple[str, str], lis
 @pytest.fixture(scope="session")
 def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A copy of the repository's sources, for tests that edit configuration and run tap.py."""
-    target = tmp_path_factory.mktemp("repo") / "repo"
-    ignore = shutil.ignore_patterns(
-        ".venv", ".tools", "cdktf.out", "terraform-state", ".git", "node_modules", "__pycache__", ".pytest_cache"
-    )
-    shutil.copytree(REPO_ROOT, target, ignore=ignore)
-    # Bytecode once, as a user's checkout has it after the first run: every copy made from this one
-    # keeps the sources' times, so its `tap.py` runs import instead of compiling the project each time.
-    for package in ("app", "app_support", "config", "eks_platform", "workloads", "scripts"):
-        compileall.compile_dir(target / package, quiet=1)
+    target = copy_sources(REPO_ROOT, tmp_path_factory.mktemp("repo") / "repo")
     yield target
 
 

@@ -198,11 +198,12 @@ if __name__ == "__main__":
     # The refusal times, measured outside the tests (which assert no times): python -m tests.test_bad_inputs [CASE ...]
     import tempfile
 
+    from tests.repo_copy import copy_sources
+
     chosen = [CASES_DIR / f"{name}.yaml" for name in sys.argv[1:]] or CASES
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(__file__).resolve().parent.parent
-        copy = Path(scratch) / "repo"
-        shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", "cdktf.out", "terraform-state", "tests"))
+        copy = copy_sources(source, Path(scratch) / "repo")
         timings = []
         for case in chosen:
             outcome = run_case(case, copy, Path(scratch))
