@@ -1,9 +1,11 @@
-"""The AWS Load Balancer Controller's upstream IAM policy, pinned with the controller and chart versions.
+"""The AWS Load Balancer Controller's IAM policy, pinned with the controller and chart versions.
 
-`data/alb_controller_pin.json` names the controller tag, the chart version that ships it, the
-source URL at that tag and the verbatim copy of upstream's `docs/install/iam_policy.json`
-(`policy_file`, unedited; `policy_sha256` is its digest). The platform grants exactly that policy.
-Kept free of provider bindings: the workloads layer reads the chart version from here.
+`data/alb_controller_permissions.yaml` holds the policy's statements, one per job, each saying
+what it is for. `data/alb_controller_pin.json` names the controller tag, the chart version that
+ships it, the commit, and the digest of upstream's `docs/install/iam_policy.json` at that tag in
+canonical JSON: the statements are granted only if they are exactly upstream's, so the platform
+grants neither more nor less than the controller's authors ask for. Kept free of provider
+bindings: the workloads layer reads the chart version from here.
 """
 
 from __future__ import annotations
@@ -11,19 +13,33 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 DATA_DIR = Path(__file__).with_name("data")
 PIN_FILE = DATA_DIR / "alb_controller_pin.json"
 
 
-def policy_path() -> Path:
-    return DATA_DIR / json.loads(PIN_FILE.read_text())["policy_file"]
+def canonical_digest(document: dict[str, Any]) -> str:
+    """SHA-256 of a policy document as sorted, compact JSON: equal for equal documents however they are written."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def pinned() -> dict:
-    """The pin ({"controller_version", "chart_version", "source", ...}) with the upstream "policy" document."""
+def policy_document(permissions: dict[str, Any]) -> dict[str, Any]:
+    """The IAM policy document the permissions file describes (each statement without its `why`)."""
+    statements = [{key: value for key, value in statement.items() if key != "why"} for statement in permissions["statements"].values()]
+    return {"Version": permissions["version"], "Statement": statements}
+
+
+def pinned() -> dict[str, Any]:
+    """The pin ({"controller_version", "chart_version", "source", ...}) with the "policy" document to grant."""
     pin = json.loads(PIN_FILE.read_text())
-    raw = policy_path().read_bytes()
-    if hashlib.sha256(raw).hexdigest() != pin["policy_sha256"]:
-        raise ValueError(f"{policy_path().name} differs from the upstream copy recorded in {PIN_FILE.name} (policy_sha256)")
-    return {**pin, "policy": json.loads(raw)}
+    permissions_file = DATA_DIR / pin["permissions_file"]
+    document = policy_document(yaml.safe_load(permissions_file.read_text()))
+    if canonical_digest(document) != pin["upstream_policy_canonical_sha256"]:
+        raise ValueError(
+            f"{permissions_file.name} is not upstream's {pin['controller_version']} policy "
+            f"(upstream_policy_canonical_sha256 in {PIN_FILE.name}); grant exactly what the controller's authors publish"
+        )
+    return {**pin, "policy": document}

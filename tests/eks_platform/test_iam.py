@@ -131,17 +131,34 @@ def test_alb_controller_is_granted_exactly_the_upstream_policy_of_its_pinned_tag
     assert json.loads(release["values"][0])["image"]["tag"] == published["controller_version"]
 
 
-def test_an_edited_copy_of_the_upstream_policy_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("edit", "text"),
+    [
+        ("    - ec2:DescribeRouteTables\n", ""),  # a permission fewer
+        ("    - ec2:DescribeRouteTables\n", "    - ec2:DescribeRouteTables\n    - ec2:*\n"),  # a permission more
+        ("'2012-10-17'", "'2008-10-17'"),  # the old policy language
+    ],
+    ids=["fewer", "more", "version"],
+)
+def test_permissions_other_than_upstreams_are_refused(edit: str, text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from eks_platform import alb_controller_policy
 
     for source in alb_controller_policy.DATA_DIR.iterdir():
         (tmp_path / source.name).write_bytes(source.read_bytes())
-    copy = tmp_path / json.loads((tmp_path / alb_controller_policy.PIN_FILE.name).read_text())["policy_file"]
-    copy.write_text(copy.read_text().replace('"ec2:DescribeRouteTables",', ""))
+    permissions = tmp_path / json.loads((tmp_path / alb_controller_policy.PIN_FILE.name).read_text())["permissions_file"]
+    assert edit in permissions.read_text()
+    permissions.write_text(permissions.read_text().replace(edit, text, 1))
     monkeypatch.setattr(alb_controller_policy, "DATA_DIR", tmp_path)
     monkeypatch.setattr(alb_controller_policy, "PIN_FILE", tmp_path / alb_controller_policy.PIN_FILE.name)
-    with pytest.raises(ValueError, match="differs from the upstream copy"):
+    with pytest.raises(ValueError, match=r"is not upstream's v2\.17\.1 policy"):
         alb_controller_policy.pinned()
+
+
+def test_each_controller_permission_says_what_it_is_for() -> None:
+    from eks_platform.alb_controller_policy import DATA_DIR, PIN_FILE
+
+    permissions = yaml.safe_load((DATA_DIR / json.loads(PIN_FILE.read_text())["permissions_file"]).read_text())
+    assert all(statement["why"].strip() for statement in permissions["statements"].values())
 
 
 def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> None:
@@ -154,3 +171,19 @@ def test_every_log_group_has_retention_and_a_customer_key(env: Synthesized) -> N
     for name, group in groups.items():
         assert group["retention_in_days"] == env.config.log_retention_days, name
         assert group["kms_key_id"] == "${aws_kms_key.encryption_platform_data_key.arn}", name
+
+
+def test_the_upstream_check_names_each_statement_that_differs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """scripts/check_alb_controller_policy.py against an "upstream" with one statement fewer: it says which, and fails."""
+    from eks_platform.alb_controller_policy import pinned
+    from scripts.check_alb_controller_policy import main
+
+    document = pinned()["policy"]
+    dropped = document["Statement"].pop(0)
+    upstream = tmp_path / "iam_policy.json"
+    upstream.write_text(json.dumps(document, indent=4))
+    assert main(["--file", str(upstream)]) == 1
+    problems = capsys.readouterr().err
+    assert "not the one recorded (upstream_policy_sha256)" in problems
+    assert "not the one recorded (upstream_policy_canonical_sha256)" in problems
+    assert f"ours only    : {json.dumps(dropped, sort_keys=True)}" in problems
