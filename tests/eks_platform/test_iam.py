@@ -13,7 +13,7 @@ from tests.conftest import Synthesized
 
 WILDCARDS = yaml.safe_load((Path(__file__).resolve().parents[2] / "eks_platform" / "data" / "wildcard_resource_actions.yaml").read_text())
 ALLOWED_WITH_STAR = [*WILDCARDS["key_policies"], *WILDCARDS["deploy_runner_vpc"]]
-# Upstream's policy, granted verbatim: compared with the kept copy instead (below).
+# Upstream's policy, granted verbatim: compared with its recorded digest instead (below).
 ALB_CONTROLLER_PERMISSIONS = "irsa_alb_controller_permissions"
 
 
