@@ -23,8 +23,8 @@ from typing import Any
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from config.eks_addons import TABLE_NAME
-from config.loader import ConfigError, load_environment
 from config.model import EmulatorFeature
+from scripts import cli
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,9 @@ def compare(pinned: Mapping[str, str], kubernetes_version: str, eks: Any) -> lis
     ]
 
 
+@cli.refusals_exit_2
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m scripts.addon_versions ENV", file=sys.stderr)
-        return 2
-    try:
-        config = load_environment(argv[1])
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    config = cli.environment_arguments(argv, "usage: python -m scripts.addon_versions ENV").config
     if config.omits(EmulatorFeature.EKS_ADDONS):
         print(
             f"error: {config.name} runs on the emulator, which has no EKS add-on API (DescribeAddonVersions): "

@@ -19,6 +19,7 @@ import yaml
 
 from app_support import console
 from config.loader import SERVICES_DIR, ConfigError, display_path, environment_names, load_environment
+from scripts import cli
 from workloads.ingress_groups import placements
 from workloads.service_chart import check_service_values
 
@@ -51,18 +52,15 @@ def kinds(manifests: dict[str, str]) -> list[str]:
     return sorted({doc["kind"] for text in manifests.values() for doc in yaml.safe_load_all(text) if isinstance(doc, dict)})
 
 
+@cli.refusals_exit_2
 def main(argv: list[str]) -> int:
     arguments = [arg for arg in argv[1:] if arg != "--show"]
     if len(arguments) not in (1, 2):
         console.error("usage: make check-service NAME=<service> [ENV=<environment>] [SHOW=1]")
         return 2
     name = arguments[0]
-    try:
-        environments = arguments[1:] or environment_names()
-        rendered = {environment: check_service(name, environment) for environment in environments}
-    except ConfigError as error:
-        console.error(str(error))
-        return 2
+    environments = arguments[1:] or environment_names()
+    rendered = {environment: check_service(name, environment) for environment in environments}
     if "--show" in argv:
         for environment, manifests in rendered.items():
             for template, text in sorted(manifests.items()):

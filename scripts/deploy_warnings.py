@@ -16,6 +16,7 @@ from app_support import console
 from config.eks_versions import creation_error, support_warning
 from config.examples import elastic_ip_warnings, synth_warnings
 from config.loader import ConfigError, load_all_environments
+from scripts import cli
 
 
 def deploy_warnings(environment: str, today: dt.date) -> list[str]:
@@ -33,15 +34,12 @@ def deploy_warnings(environment: str, today: dt.date) -> list[str]:
     return [*version, *synth_warnings(config, in_full=True), *elastic_ip_warnings(configs, involving=environment)]
 
 
+@cli.refusals_exit_2
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         console.error("usage: make warnings ENV=<environment>")
         return 2
-    try:
-        lines = deploy_warnings(argv[1], dt.date.today())
-    except ConfigError as error:
-        console.error(str(error))
-        return 2
+    lines = deploy_warnings(argv[1], dt.date.today())
     for line in lines:
         console.warning(line)
     console.info(f"{argv[1]}: {len(lines) or 'no'} warning{'' if len(lines) == 1 else 's'} to read before deploying to AWS")

@@ -31,8 +31,9 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from app_support.stack_names import workloads_stack_name
 from config.deploy_runner import SOURCE_KEY, runner_name, source_bucket_name
-from config.loader import REPO_ROOT, ConfigError, load_environment
+from config.loader import REPO_ROOT, ConfigError
 from config.model import EnvironmentConfig, S3Backend
+from scripts import cli
 
 # What the workloads stack reads from the repository besides its own JSON (workloads/stack.py: chart_path_of).
 PACKAGED_DIRECTORIES = ("charts/service", "charts/container-insights")
@@ -185,18 +186,12 @@ def deploy(
     return 0
 
 
+@cli.refusals_exit_2
 def main(argv: list[str], repo: Path = REPO_ROOT) -> int:
-    args = argv[1:]
-    if len(args) not in (1, 2) or (len(args) == 2 and args[1] != "--plan"):
-        print("usage: python -m scripts.deploy_workloads ENVIRONMENT [--plan]", file=sys.stderr)
-        return 2
+    config, _, flags = cli.environment_arguments(argv, "usage: python -m scripts.deploy_workloads ENVIRONMENT [--plan]", flags={"--plan"})
     try:
-        config = load_environment(args[0])
         check_runnable(config)
-        return deploy(config, repo, Clients.for_region(config.region), apply=len(args) == 1)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return deploy(config, repo, Clients.for_region(config.region), apply="--plan" not in flags)
     except NoRegionError as error:
         print(f"error: {describe(error)}", file=sys.stderr)
         return 2

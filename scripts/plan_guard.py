@@ -32,8 +32,8 @@ from typing import Any
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from app_support.stack_names import platform_stack_name
-from config.loader import ConfigError, load_environment
 from eks_platform.protection import GUARDED_TYPES
+from scripts import cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # A plan's JSON for a few hundred resources is a few MB; this bounds what an odd file can cost.
@@ -136,24 +136,18 @@ def report(found: list[Loss], environment: str) -> int:
     return 0
 
 
+@cli.refusals_exit_2
 def main(argv: list[str]) -> int:
-    args = [a for a in argv[1:] if a != "--always"]
-    if len(args) != 2:
-        print("usage: python -m scripts.plan_guard ENVIRONMENT PLAN [--always]", file=sys.stderr)
-        return 2
-    name, plan_path = args
-    try:
-        config = load_environment(name)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    config, (plan_path,), flags = cli.environment_arguments(
+        argv, "usage: python -m scripts.plan_guard ENVIRONMENT PLAN [--always]", positional=2, flags={"--always"}
+    )
     stack_dir = REPO_ROOT / "cdktf.out" / "stacks" / platform_stack_name(config.name)
     try:
         found = losses(read_plan(Path(plan_path), stack_dir))
     except BadPlan as error:
         print(f"error: PLAN: {error}", file=sys.stderr)
         return 2
-    if not config.protected and "--always" not in argv:
+    if not config.protected and "--always" not in flags:
         print(f"plan-check {config.name}: not a protected environment; {len(found)} guarded resource(s) would be deleted, which it allows")
         return 0
     status = report(found, config.name)

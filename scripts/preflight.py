@@ -42,8 +42,8 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from config.image_mirror import mirrored_images
-from config.loader import ConfigError, load_environment
 from config.model import EmulatorFeature, EnvironmentConfig
+from scripts import cli
 
 CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 3})
 NO_CREDENTIALS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound, SSOError, CredentialRetrievalError, TokenRetrievalError)
@@ -117,15 +117,9 @@ def uncached_platform_images(config: EnvironmentConfig, ecr: Any, registry: str)
     return missing
 
 
+@cli.refusals_exit_2
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m scripts.preflight ENVIRONMENT", file=sys.stderr)
-        return 2
-    try:
-        config = load_environment(argv[1])
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    config = cli.environment_arguments(argv, "usage: python -m scripts.preflight ENVIRONMENT").config
     try:
         ecr = boto3.client("ecr", region_name=config.region, config=CLIENT_CONFIG)
         account = boto3.client("sts", region_name=config.region, config=CLIENT_CONFIG).get_caller_identity()["Account"]
