@@ -20,8 +20,7 @@ import yaml
 from app_support import console
 from config.loader import SERVICES_DIR, ConfigError, display_path, environment_names, load_environment
 from scripts import cli
-from workloads.ingress_groups import placements
-from workloads.service_chart import check_service_values
+from workloads.service_chart import check_services
 
 
 def check_service(name: str, environment: str, services_dir: Path = SERVICES_DIR) -> dict[str, str]:
@@ -30,22 +29,7 @@ def check_service(name: str, environment: str, services_dir: Path = SERVICES_DIR
     if name not in config.services:
         known = ", ".join(config.services) or "none"
         raise ConfigError(f"{display_path(services_dir / name)}: no such service (services: {known}; make new-service NAME={name})")
-    try:
-        placed, conflict = placements(config, services_dir), None
-    except ConfigError as error:  # as in the synth: the service's own mistake first, it is the more precise
-        placed, conflict = {}, error
-    service = config.services[name]
-    manifests = check_service_values(
-        service,
-        environment=environment,
-        region=config.region,
-        repository=f"{config.repository_prefix}/{service.repository}",
-        services_dir=services_dir,
-        placement=placed.get(name),
-    )
-    if conflict is not None:
-        raise conflict
-    return manifests
+    return check_services(config, [name], services_dir).manifests[name]  # as in the synth: placements across services too
 
 
 def kinds(manifests: dict[str, str]) -> list[str]:

@@ -88,7 +88,7 @@ def new_service_files(name: str) -> dict[str, str]:
 
 def check_in_scratch_copy(name: str, services_dir: Path) -> None:
     """Every environment loads with the new service beside the existing ones, and its chart renders."""
-    from workloads.service_chart import check_service_values  # the Helm engine: only once the name is valid
+    from workloads.service_chart import check_configured_service  # the Helm engine: only once the name is valid
 
     with tempfile.TemporaryDirectory(prefix="new-service-") as scratch:
         copy = Path(scratch) / "services"
@@ -98,15 +98,7 @@ def check_in_scratch_copy(name: str, services_dir: Path) -> None:
             (copy / name / file).write_text(text)
         for environment in environment_names():
             try:
-                config = load_environment(environment, services_dir=copy)
-                service = config.services[name]
-                check_service_values(
-                    service,
-                    environment=environment,
-                    region=config.region,
-                    repository=f"{config.repository_prefix}/{service.repository}",
-                    services_dir=copy,
-                )
+                check_configured_service(load_environment(environment, services_dir=copy), name, copy)
             except ConfigError as error:
                 raise Refused(f"{name}: would not synthesize in {environment}: {str(error).replace(scratch + '/', '')}") from None
 

@@ -141,18 +141,12 @@ def problems(results: Mapping[str, FrameworkResult]) -> list[str]:
 def rendered_manifests(environments: Iterable[str]) -> dict[str, str]:
     from config.loader import load_environment
     from workloads.container_insights import render_collector
-    from workloads.ingress_groups import placements
-    from workloads.service_chart import check_service_values
+    from workloads.service_chart import check_services
 
     manifests = {}
     for environment in environments:
         config = load_environment(environment)
-        placed = placements(config)
-        for name, service in config.services.items():
-            repository = f"{config.repository_prefix}/{service.repository}"
-            files = check_service_values(
-                service, environment=environment, region=config.region, repository=repository, placement=placed.get(name)
-            )
+        for name, files in check_services(config, config.services).manifests.items():
             manifests[f"{environment}/{name}.yaml"] = "\n---\n".join(files.values())
         # The role ARN and the image mirror come from the platform's state at apply; examples of their shape here.
         role = f"arn:aws:iam::111122223333:role/{config.cluster_name}-container-insights"

@@ -26,8 +26,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from config.loader import SERVICES_DIR, ConfigError, environment_names, load_all_environments, load_environment
 from config.model import EnvironmentConfig
 from tests.repo_copy import copy_sources
-from workloads.ingress_groups import placements
-from workloads.service_chart import check_service_values
+from workloads.service_chart import check_services
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = environment_names()
@@ -137,19 +136,12 @@ def rendered(configs: dict[str, EnvironmentConfig]) -> dict[tuple[str, str], lis
     """(environment, service) -> the manifests of that release, parsed."""
     result = {}
     for env, config in configs.items():
-        placed = placements(config)
-        for name, service in config.services.items():
-            try:
-                files = check_service_values(
-                    service,
-                    environment=env,
-                    region=config.region,
-                    repository=f"{config.repository_prefix}/{service.repository}",
-                    placement=placed.get(name),
-                )
-            except ConfigError as error:
-                stop_on_bad_input(error)
-                raise
+        try:
+            checked = check_services(config, config.services)
+        except ConfigError as error:
+            stop_on_bad_input(error)
+            raise
+        for name, files in checked.manifests.items():
             result[(env, name)] = [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
     return result
 

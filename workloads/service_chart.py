@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import helm_python as helm
 
@@ -127,8 +127,29 @@ def check_regional_arns(
             )
 
 
-def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> dict[str, Placement]:
-    """Every service's values rendered, then their Ingresses checked across services; returns the placements.
+def check_configured_service(
+    config: EnvironmentConfig, name: str, services_dir: Path = SERVICES_DIR, placement: Placement | None = None
+) -> dict[str, str]:
+    """Service `name` of `config` rendered as the synth renders it (the environment's region and repository prefix,
+    the registry a placeholder), or ConfigError naming the values file and field."""
+    service = config.services[name]
+    return check_service_values(
+        service,
+        environment=config.name,
+        region=config.region,
+        repository=f"{config.repository_prefix}/{service.repository}",
+        services_dir=services_dir,
+        placement=placement,
+    )
+
+
+class CheckedServices(NamedTuple):
+    manifests: dict[str, dict[str, str]]  # service -> its manifests by template path
+    placements: dict[str, Placement]  # every service's place on the shared load balancers
+
+
+def check_services(config: EnvironmentConfig, names: Iterable[str], services_dir: Path = SERVICES_DIR) -> CheckedServices:
+    """The named services' values rendered, then every service's Ingress checked across services.
 
     A service's own mistake is reported before a disagreement between services: it is the more
     precise message, and fixing it may settle the disagreement too."""
@@ -136,18 +157,15 @@ def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SER
         placed, conflict = placements(config, services_dir), None
     except ConfigError as error:
         placed, conflict = {}, error
-    for name, service in config.services.items():
-        check_service_values(
-            service,
-            environment=config.name,
-            region=config.region,
-            repository=f"{config.repository_prefix}/{service.repository}",
-            services_dir=services_dir,
-            placement=placed.get(name),
-        )
+    manifests = {name: check_configured_service(config, name, services_dir, placed.get(name)) for name in names}
     if conflict is not None:
         raise conflict
-    return placed
+    return CheckedServices(manifests, placed)
+
+
+def check_all_service_values(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> dict[str, Placement]:
+    """Every service's values rendered, then their Ingresses checked across services; returns the placements."""
+    return check_services(config, config.services, services_dir).placements
 
 
 def describe_helm_error(message: str, values: Mapping[str, Any] | None = None) -> tuple[tuple[str, ...], str]:
