@@ -22,16 +22,10 @@ operators; metrics-server) and this group (the collector scraping its own node).
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
-from app_support.checkov_skips import skip_checks
 from config.observability import COREDNS_METRICS_PORT, KUBE_STATE_METRICS_PORT, KUBELET_PORT
-from eks_platform.group_rules import group_rule
-
-DNS_PORT = 53
-HTTPS = 443
-ATTACHED_BY_POLICY = "attached outside this stack: to the amazon-cloudwatch namespace's pods by the workloads stack's SecurityGroupPolicy"
+from eks_platform.group_rules import DNS_PORT, HTTPS, GroupRules, pod_security_group
 
 
 class CollectorNetwork(Construct):
@@ -51,17 +45,15 @@ class CollectorNetwork(Construct):
         """`cluster_security_group_id` is None where the cluster has none (the emulator): its rules are left out.
         `describe_references=False`: an emulator that loses rule descriptions (eks_platform/group_rules.py)."""
         super().__init__(scope, id_)
-        self._describe_references = describe_references
-        name = f"{cluster_name}-container-insights"
-        self.group = SecurityGroup(
+        self._rules = GroupRules(self, describe_references=describe_references)
+        self.group = pod_security_group(
             self,
             "group",
-            name=name,
+            name=f"{cluster_name}-container-insights",
             description="Container Insights collector and kube-state-metrics: kubelets, metrics ports, DNS, API server, AWS APIs",
             vpc_id=vpc_id,
-            tags={"Name": name},
+            pods="the amazon-cloudwatch namespace's pods",
         )
-        skip_checks(self.group, {"CKV2_AWS_5": ATTACHED_BY_POLICY})
         own = self.group.id
 
         # This namespace's own pods: the collector scrapes kube-state-metrics and its own nodes' kubelets.
@@ -71,15 +63,8 @@ class CollectorNetwork(Construct):
         self._both("pods_kubelet", own, pods_security_group_id, KUBELET_PORT, "kubelet of service pods")
         self._egress("vpc_endpoints_https", own, vpc_endpoints_security_group_id, HTTPS, "CloudWatch Logs, STS, ECR (VPC endpoints)")
         # Image layers: ECR hands out S3 URLs, reached through the S3 gateway endpoint (its prefix list, not an address range).
-        group_rule(
-            self,
-            "to_s3_gateway_https",
-            direction="egress",
-            group=own,
-            port=HTTPS,
-            description="Image layers from S3 (gateway endpoint prefix list)",
-            peer={"prefix_list_id": s3_prefix_list_id},
-            describe_references=self._describe_references,
+        self._rules.egress(
+            "to_s3_gateway_https", own, HTTPS, "Image layers from S3 (gateway endpoint prefix list)", prefix_list_id=s3_prefix_list_id
         )
 
         if cluster_security_group_id is not None:
@@ -90,25 +75,14 @@ class CollectorNetwork(Construct):
             for protocol in ("udp", "tcp"):
                 self._both(f"cluster_dns_{protocol}", own, cluster, DNS_PORT, f"DNS ({protocol}) to CoreDNS", protocol)
             # The API server (logs, exec for operators) and metrics-server reach this namespace's kubelets.
-            self._rule("ingress", "kubelet_from_cluster", own, cluster, KUBELET_PORT, "kubelet from the API server and metrics-server")
+            self._rules.ingress(
+                "kubelet_from_cluster", own, KUBELET_PORT, "kubelet from the API server and metrics-server", group_id=cluster
+            )
 
     def _both(self, key: str, source: str, target: str, port: int, what: str, protocol: str = "tcp") -> None:
         """Egress from `source` to `target` and the matching ingress on `target`: a security group checks both ends."""
         self._egress(key, source, target, port, what, protocol)
-        self._rule("ingress", f"{key}_from_collector", target, source, port, f"Container Insights collector to {what}", protocol)
+        self._rules.ingress(f"{key}_from_collector", target, port, f"Container Insights collector to {what}", protocol, group_id=source)
 
     def _egress(self, key: str, source: str, target: str, port: int, what: str, protocol: str = "tcp") -> None:
-        self._rule("egress", f"to_{key}", source, target, port, what, protocol)
-
-    def _rule(self, kind: str, logical_id: str, group: str, peer: str, port: int, description: str, protocol: str = "tcp") -> None:
-        group_rule(
-            self,
-            logical_id,
-            direction=kind,
-            group=group,
-            port=port,
-            description=description,
-            peer={"group_id": peer},
-            protocol=protocol,
-            describe_references=self._describe_references,
-        )
+        self._rules.egress(f"to_{key}", source, port, what, protocol, group_id=target)

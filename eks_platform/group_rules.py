@@ -1,4 +1,8 @@
-"""One security group rule, in the one rule style the platform uses everywhere.
+"""Security groups and their rules, in the one style the platform uses everywhere.
+
+A group is created bare (no inline rules, so Terraform never fights over them) and tagged with its
+name; a group for pods says who attaches it, since nothing in the platform stack does (checkov
+CKV2_AWS_5): the workloads stack's SecurityGroupPolicy.
 
 Every rule is an `aws_vpc_security_group_{ingress,egress}_rule` (the AWS provider warns that
 mixing them with `aws_security_group_rule` or inline rules causes perpetual diffs and
@@ -9,6 +13,7 @@ to a group or prefix list) leaves the description out and says why to checkov.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
@@ -17,6 +22,9 @@ from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
 
+DNS_PORT = 53
+HTTPS = 443
+ATTACHED_BY_POLICY = "attached outside this stack: to {pods} by the workloads stack's SecurityGroupPolicy{where}"
 KINDS = {"ingress": VpcSecurityGroupIngressRule, "egress": VpcSecurityGroupEgressRule}
 PEER_ARGUMENTS = {"cidr_ipv4": "cidr_ipv4", "group_id": "referenced_security_group_id", "prefix_list_id": "prefix_list_id"}
 
@@ -53,3 +61,57 @@ def group_rule(
         )
         skip_checks(rule, {"CKV_AWS_23": reason})
     return rule
+
+
+def security_group(scope: Construct, logical_id: str, *, name: str, description: str, vpc_id: str) -> SecurityGroup:
+    """A group whose rules are separate resources (group_rule), never inline."""
+    return SecurityGroup(scope, logical_id, name=name, description=description, vpc_id=vpc_id, tags={"Name": name})
+
+
+def pod_security_group(
+    scope: Construct, logical_id: str, *, name: str, description: str, vpc_id: str, pods: str, where: str = ""
+) -> SecurityGroup:
+    """A group for `pods`, attached to them by a SecurityGroupPolicy of the workloads stack (`where`: how, in words)."""
+    group = security_group(scope, logical_id, name=name, description=description, vpc_id=vpc_id)
+    skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(pods=pods, where=where)})
+    return group
+
+
+class GroupRules:
+    """group_rule bound to the construct that owns the rules and to its emulator setting."""
+
+    def __init__(self, scope: Construct, *, describe_references: bool) -> None:
+        self._scope = scope
+        self._describe_references = describe_references
+
+    def ingress(
+        self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **peer: str
+    ) -> VpcSecurityGroupIngressRule:
+        return self._rule("ingress", logical_id, group, port, description, protocol, peer)
+
+    def egress(
+        self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **peer: str
+    ) -> VpcSecurityGroupEgressRule:
+        return self._rule("egress", logical_id, group, port, description, protocol, peer)
+
+    def _rule(
+        self,
+        direction: str,
+        logical_id: str,
+        group: SecurityGroup | str,
+        port: int,
+        description: str,
+        protocol: str,
+        peer: Mapping[str, str],
+    ) -> Any:
+        return group_rule(
+            self._scope,
+            logical_id,
+            direction=direction,
+            group=group,
+            port=port,
+            description=description,
+            peer=peer,
+            protocol=protocol,
+            describe_references=self._describe_references,
+        )

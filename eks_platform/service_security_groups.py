@@ -39,23 +39,18 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
 from app_support.checkov_skips import skip_checks
-from eks_platform.group_rules import group_rule
+from config.observability import KUBELET_PORT
+from eks_platform.group_rules import DNS_PORT, HTTPS, GroupRules, pod_security_group, security_group
 from eks_platform.service_network import ServiceNetwork
 from eks_platform.vpc_endpoints import PLATFORM_GATEWAYS
 
 SCHEMES = ("internal", "internet-facing")
-ATTACHED_BY_POLICY = (
-    "attached outside this stack: to the pods of {whom} by the workloads stack's SecurityGroupPolicy in each such namespace "
-    "(workloads/pod_security_groups.py)"
-)
+POLICY_IN_EACH_NAMESPACE = " in each such namespace (workloads/pod_security_groups.py)"
 ATTACHED_BY_CONTROLLER = (
     "attached outside this stack: by the load balancer controller to the {scheme} ALB, through the Ingress annotation "
     "alb.ingress.kubernetes.io/security-groups of the services that use this scheme ({services}); the group exists only "
     "while at least one does"
 )
-KUBELET_PORT = 10250
-DNS_PORT = 53
-HTTPS = 443
 HTTP = 80
 
 
@@ -85,13 +80,15 @@ class ServiceSecurityGroups(Construct):
         super().__init__(scope, id_)
         self._vpc_id = vpc_id
         self._cluster_name = cluster_name
-        self._describe_references = describe_references
+        rules = GroupRules(self, describe_references=describe_references)
+        self._ingress, self._egress = rules.ingress, rules.egress
 
         users = {scheme: sorted(name for name, s in services.items() if s.scheme == scheme) for scheme in SCHEMES}
         self.load_balancers: dict[str, SecurityGroup] = {}
         for scheme in (s for s in SCHEMES if users[s]):
             key = key_of(scheme)
-            group = self._group(f"alb_{key}", f"alb-{scheme}", f"{scheme} ALBs")
+            name = f"{cluster_name}-alb-{scheme}"
+            group = security_group(self, f"alb_{key}", name=name, description=f"{scheme} ALBs", vpc_id=vpc_id)
             skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_CONTROLLER.format(scheme=scheme, services=", ".join(users[scheme]))})
             self.load_balancers[scheme] = group
             sources = ["0.0.0.0/0"] if scheme == "internet-facing" else list(internal_clients)
@@ -111,18 +108,20 @@ class ServiceSecurityGroups(Construct):
             for port in sorted({services[name].container_port for name in users[scheme]}):
                 self._egress(f"alb_{key}_to_pods_{port}", group, port, f"to service pods on {port}", cidr_ipv4=vpc_cidr)
 
-        self.pods = self._group("pods", "pods", "every service pod: DNS, API server, VPC endpoints, kubelet; never pod to pod or internet")
-        skip_checks(self.pods, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(whom="every service")})
+        purpose = "every service pod: DNS, API server, VPC endpoints, kubelet; never pod to pod or internet"
+        self.pods = self._pod_group("pods", "pods", purpose, whom="every service")
         self._egress("pods_https_endpoints", self.pods, HTTPS, "HTTPS to the interface VPC endpoints", group_id=endpoints_security_group_id)
         for api in PLATFORM_GATEWAYS:
             self._egress(f"pods_https_{api}", self.pods, HTTPS, f"HTTPS to {api} (gateway endpoint)", prefix_list_id=prefix_lists[api])
         if cluster_security_group_id is not None:
             self._cluster_rules(cluster_security_group_id)
 
-        self.services = {name: self._group(f"service_{key_of(name)}", f"svc-{name}", f"pods of {name}") for name in services}
+        self.services = {
+            name: self._pod_group(f"service_{key_of(name)}", f"svc-{name}", f"pods of {name}", whom=f"the service {name}")
+            for name in services
+        }
         for name, network in services.items():
             group = self.services[name]
-            skip_checks(group, {"CKV2_AWS_5": ATTACHED_BY_POLICY.format(whom=f"the service {name}")})
             # A service's rules are named `service_<name>_...` with the name as it is: a service name has no '_',
             # so '_from_' and '_to_' separate names unambiguously and no service name can produce a platform
             # rule's id (`cluster_https_from_pods`) or another pair's (`a-from-b` reaching `c`).
@@ -171,26 +170,13 @@ class ServiceSecurityGroups(Construct):
         )
         self._ingress("pods_kubelet", self.pods, KUBELET_PORT, "kubelet from the API server and metrics-server", group_id=cluster_group)
 
-    def _group(self, logical_id: str, suffix: str, purpose: str) -> SecurityGroup:
-        name = f"{self._cluster_name}-{suffix}"
-        # Rules are separate resources below; none inline, so Terraform never fights over them.
-        return SecurityGroup(self, logical_id, name=name, description=purpose, vpc_id=self._vpc_id, tags={"Name": name})
-
-    def _ingress(self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **peer: str):
-        return self._rule("ingress", logical_id, group, port, description, protocol, peer)
-
-    def _egress(self, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str = "tcp", **peer: str):
-        return self._rule("egress", logical_id, group, port, description, protocol, peer)
-
-    def _rule(self, direction: str, logical_id: str, group: SecurityGroup | str, port: int, description: str, protocol: str, peer):
-        return group_rule(
+    def _pod_group(self, logical_id: str, suffix: str, purpose: str, *, whom: str) -> SecurityGroup:
+        return pod_security_group(
             self,
             logical_id,
-            direction=direction,
-            group=group,
-            port=port,
-            description=description,
-            peer=peer,
-            protocol=protocol,
-            describe_references=self._describe_references,
+            name=f"{self._cluster_name}-{suffix}",
+            description=purpose,
+            vpc_id=self._vpc_id,
+            pods=f"the pods of {whom}",  # attached in each of their namespaces
+            where=POLICY_IN_EACH_NAMESPACE,
         )
