@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import yaml
-
-from config.loader import REPO_ROOT
+from config.pins import collector_release, pin
 
 # Rule key (the prefix's last part) -> the upstream registry URL as the ECR API spells it
 # (CreatePullThroughCacheRule, upstreamRegistryUrl: ecr-public -> public.ecr.aws, k8s -> registry.k8s.io).
@@ -23,12 +21,6 @@ UPSTREAM_REGISTRIES = {
 # ecrRepositoryPrefix as the ECR API constrains it: 2 to 30 characters of this pattern (API_PullThroughCacheRule).
 PREFIX_PATTERN = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 PREFIX_LENGTH = range(2, 31)
-
-# kube-state-metrics chart 5.27.0's own image (values.yaml `image`, tag defaulting to v<appVersion>),
-# pinned so the mirror serves exactly it (eks_platform/data/image_mirror.json).
-KUBE_STATE_METRICS_IMAGE_REPOSITORY = "kube-state-metrics/kube-state-metrics"
-KUBE_STATE_METRICS_IMAGE_TAG = "v2.14.0"
-COLLECTOR_VALUES = REPO_ROOT / "charts" / "container-insights" / "values.yaml"
 
 
 def repository_prefix(cluster_name: str, key: str) -> str:
@@ -52,13 +44,18 @@ class MirroredImage:
         return f"{repository_prefix(cluster_name, self.upstream)}/{self.path}"
 
 
-def mirrored_images() -> dict[str, MirroredImage]:
-    """Every public image the platform runs, by what runs it. The collector's comes from its chart's values."""
-    collector = yaml.safe_load(COLLECTOR_VALUES.read_text())["image"]
-    registry, rest = collector.split("/", 1)
+def mirrored_image(name: str, image: str) -> MirroredImage:
+    """`image` (`<registry>/<path>:<tag>`, its registry one of UPSTREAM_REGISTRIES) as the cache serves it."""
+    registry, rest = image.split("/", 1)
     path, tag = rest.rsplit(":", 1)
     (upstream,) = [key for key, url in UPSTREAM_REGISTRIES.items() if url == registry]
+    return MirroredImage(name, upstream, path, tag)
+
+
+def mirrored_images() -> dict[str, MirroredImage]:
+    """Every public image the platform runs, by what runs it, as pinned in its record (config/pins.py)."""
+    kube_state_metrics = pin("kube-state-metrics")["image"]  # the chart's default image, by tag; the digest rides on `sha`
     return {
-        "Container Insights collector": MirroredImage("Container Insights collector", upstream, path, tag),
-        "kube-state-metrics": MirroredImage("kube-state-metrics", "k8s", KUBE_STATE_METRICS_IMAGE_REPOSITORY, KUBE_STATE_METRICS_IMAGE_TAG),
+        "Container Insights collector": mirrored_image("Container Insights collector", collector_release()["image"]),
+        "kube-state-metrics": mirrored_image("kube-state-metrics", f"{kube_state_metrics['repository']}:{kube_state_metrics['tag']}"),
     }

@@ -1,11 +1,12 @@
-"""The AWS Load Balancer Controller's IAM policy, pinned with the controller and chart versions.
+"""The AWS Load Balancer Controller's IAM policy, pinned with the controller version it was published for.
 
 `data/alb_controller_permissions.yaml` holds the policy's statements, one per job, each saying
-what it is for. `data/alb_controller_pin.json` names the controller tag, the chart version that
-ships it, the commit, and the digest of upstream's `docs/install/iam_policy.json` at that tag in
-canonical JSON: the statements are granted only if they are exactly upstream's, so the platform
-grants neither more nor less than the controller's authors ask for. Kept free of provider
-bindings: the workloads layer reads the chart version from here.
+what it is for. `data/alb_controller_pin.json` names the controller tag, the commit, and the
+digest of upstream's `docs/install/iam_policy.json` at that tag in canonical JSON: the statements
+are granted only if they are exactly upstream's, so the platform grants neither more nor less
+than the controller's authors ask for. The chart that ships the controller is pinned in
+charts/third_party.lock.json; workloads/alb_controller.py refuses a lock whose controller image is
+another release. Kept free of provider bindings.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def policy_document(permissions: dict[str, Any]) -> dict[str, Any]:
 
 
 def pinned() -> dict[str, Any]:
-    """The pin ({"controller_version", "chart_version", "source", ...}) with the "policy" document to grant."""
+    """The pin ({"controller_version", "source", ...}) with the "policy" document to grant."""
     pin = json.loads(PIN_FILE.read_text())
     permissions_file = DATA_DIR / pin["permissions_file"]
     document = policy_document(yaml.safe_load(permissions_file.read_text()))

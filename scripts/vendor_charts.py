@@ -27,7 +27,8 @@ from typing import Any
 
 import yaml
 
-from workloads.third_party_charts import VENDOR_DIR, content_digest, lock, passthrough_paths, template_kinds, value_paths, verify
+from config.pins import lock
+from workloads.third_party_charts import VENDOR_DIR, content_digest, passthrough_paths, template_kinds, value_paths, verify
 
 TIMEOUT_SECONDS = 60
 

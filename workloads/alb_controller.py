@@ -14,9 +14,9 @@ from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1,
 from constructs import Construct
 
 from app_support.checkov_skips import skip_annotations
+from config.pins import pin
 from eks_platform.alb_controller_policy import pinned
 from workloads.platform_release import platform_release
-from workloads.third_party_charts import pin
 
 CHART_NAME = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"
@@ -37,8 +37,8 @@ RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
 
 
 def chart_version() -> str:
-    """The chart version whose IAM policy the platform grants (one file pins both)."""
-    return pinned()["chart_version"]
+    """The chart version the lock pins; its image must be the controller release whose IAM policy is granted."""
+    return pin(CHART_NAME)["version"]
 
 
 def controller_version() -> str:
@@ -50,8 +50,11 @@ def controller_image() -> dict[str, str]:
     """The image the chart lock records (the chart's default): by tag only, as upstream publishes no digest
     for it (docs/upstream.md). It must be the release the IAM policy was taken from."""
     image = pin(CHART_NAME)["image"]
-    if image["tag"] != controller_version() or pin(CHART_NAME)["version"] != chart_version():
-        raise ValueError("charts/third_party.lock.json and eks_platform/data/alb_controller_pin.json pin different controller releases")
+    if image["tag"] != controller_version():
+        raise ValueError(
+            f"charts/third_party.lock.json pins controller {image['tag']}, the IAM policy in eks_platform/data/alb_controller_pin.json "
+            f"is {controller_version()}'s"
+        )
     return {"repository": image["repository"], "tag": image["tag"]}
 
 

@@ -24,11 +24,11 @@ from constructs import Construct
 from app_support.checkov_skips import skip_annotations
 from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
+from config.pins import collector_release, pin
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
 from workloads.platform_release import platform_release
 from workloads.pod_security_groups import security_group_policy
 from workloads.service_chart import render
-from workloads.third_party_charts import pin
 
 CHART_DIR = REPO_ROOT / "charts" / "container-insights"
 COLLECTOR_RELEASE = "container-insights"
@@ -74,6 +74,7 @@ def kube_state_metrics_values() -> dict[str, Any]:
 def collector_values(*, cluster_name: str, region: str) -> dict[str, Any]:
     """Static values; the IRSA role's ARN comes from the platform's state as a `set` entry."""
     return {
+        "image": collector_release()["image"],  # the pinned release, served through the mirror (charts/container-insights)
         "clusterName": cluster_name,
         "region": region,
         "serviceAccountName": COLLECTOR_SERVICE_ACCOUNT,

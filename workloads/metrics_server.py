@@ -13,8 +13,8 @@ from typing import Any
 from constructs import Construct
 
 from app_support.checkov_skips import skip_annotations
+from config.pins import pin
 from workloads.platform_release import platform_release
-from workloads.third_party_charts import pin
 
 CHART_NAME = "metrics-server"
 NAMESPACE = "kube-system"

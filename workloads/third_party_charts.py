@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -28,24 +27,15 @@ from typing import Any
 
 import yaml
 
+from config.pins import REPO_ROOT, lock
+
 # A values map a template hands to Kubernetes whole (`toYaml .Values.x`, `omit .Values.x "k"`): any key below it is the object's own.
 PASSTHROUGH = re.compile(r"\.Values\.([A-Za-z0-9_.]+)")
 KIND = re.compile(r"^kind:\s*([A-Za-z]+)\s*$", re.MULTILINE)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-LOCK_FILE = REPO_ROOT / "charts" / "third_party.lock.json"
 VENDOR_DIR = REPO_ROOT / "charts" / "vendor"
 RENDERED_FILES = ("values.yaml", "values.schema.json")
 RENDERED_DIRS = ("templates", "crds", "charts")
-
-
-def lock() -> dict[str, dict[str, Any]]:
-    """Chart name -> its pin."""
-    return json.loads(LOCK_FILE.read_text())["charts"]
-
-
-def pin(name: str) -> dict[str, Any]:
-    return lock()[name]
 
 
 def vendored_dir(name: str, vendor_dir: Path = VENDOR_DIR) -> Path:

@@ -15,7 +15,8 @@ import yaml
 
 from config.image_mirror import repository_prefix
 from config.model import EnvironmentConfig
-from workloads.third_party_charts import VENDOR_DIR, lock, vendored_dir
+from config.pins import lock
+from workloads.third_party_charts import VENDOR_DIR, vendored_dir
 
 VENDORED_PREFIX = "../../../charts/vendor/"
 REFERENCE = re.compile(r"\$\{[^}]*\}")

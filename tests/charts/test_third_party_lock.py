@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from config.pins import lock
 from scripts.vendor_charts import Refused, main, vendor
 from tests.conftest import Synthesized
-from workloads.third_party_charts import content_digest, lock, unknown_paths, verify
+from workloads.third_party_charts import content_digest, unknown_paths, verify
 from workloads.third_party_render import VENDORED_PREFIX, chart_of, release_values, third_party_releases
 
 FIELDS = {

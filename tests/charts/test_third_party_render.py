@@ -134,7 +134,7 @@ def test_the_restricted_check_can_fail() -> None:
 def test_images_render_pinned_by_tag_and_digest_where_published(third_party: Rendered, configs) -> None:
     """Pinned as the lock says; kube-state-metrics (registry.k8s.io) through the environment's pull-through cache."""
     from config.image_mirror import repository_prefix
-    from workloads.third_party_charts import lock
+    from config.pins import lock
 
     for (env, chart), manifests in third_party.items():
         image = lock()[chart]["image"]

@@ -120,6 +120,7 @@ def upstream_normalized(statement: dict) -> dict:
 
 
 def test_alb_controller_is_granted_exactly_the_upstream_policy_of_its_pinned_tag(env: Synthesized) -> None:
+    from config.pins import lock
     from eks_platform.alb_controller_policy import pinned
 
     published = pinned()  # refuses a copy whose digest is not the recorded upstream one
@@ -127,7 +128,7 @@ def test_alb_controller_is_granted_exactly_the_upstream_policy_of_its_pinned_tag
     statements = env.data("platform", "aws_iam_policy_document")[ALB_CONTROLLER_PERMISSIONS]["statement"]
     assert [as_upstream(s) for s in statements] == [upstream_normalized(s) for s in published["policy"]["Statement"]]
     (release,) = [r for r in env.resources("workloads", "helm_release").values() if r["chart"].endswith("/aws-load-balancer-controller")]
-    assert release["version"] == published["chart_version"]
+    assert release["version"] == lock()["aws-load-balancer-controller"]["version"]  # the chart that ships that controller
     assert json.loads(release["values"][0])["image"]["tag"] == published["controller_version"]
 
 

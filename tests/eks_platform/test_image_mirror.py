@@ -1,7 +1,8 @@
 """The ECR pull-through cache for the platform's public images, as synthesized and rendered.
 
 Expected values come from eks_platform/data/image_mirror.json (AWS documentation and the
-kube-state-metrics chart at its tag), never from the code under test.
+kube-state-metrics chart's values at its tag) and the chart lock (that tag, the chart's appVersion),
+never from the code under test.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 from config.loader import REPO_ROOT
 from config.model import EmulatorFeature
 from config.observability import COLLECTOR_NAMESPACE
+from config.pins import lock
 from tests.conftest import Synthesized
 from workloads.container_insights import CHART_DIR, COLLECTOR_RELEASE, collector_values
 
@@ -120,7 +122,7 @@ def test_kube_state_metrics_pulls_the_charts_image_through_the_mirror(env: Synth
     assert set(image) <= set(KSM_CHART["image_keys"])
     # Same repository and tag as the chart's default image, so the cache serves exactly it.
     assert image["repository"] == KSM_CHART["default_repository"]
-    assert image["tag"] == "v" + KSM_CHART["app_version"]
+    assert image["tag"] == "v" + lock()["kube-state-metrics"]["app_version"]
     assert env.platform["output"]["kubernetes_registry_mirror"]["value"] == mirrors(env)["registry.k8s.io"]
 
 
@@ -178,6 +180,6 @@ def test_the_mirrored_images_are_the_pinned_ones() -> None:
     path, tag = rest.rsplit(":", 1)
     assert images == {
         ("ecr-public", path, tag),
-        ("k8s", KSM_CHART["default_repository"], "v" + KSM_CHART["app_version"]),
+        ("k8s", KSM_CHART["default_repository"], "v" + lock()["kube-state-metrics"]["app_version"]),
     }
     assert registry == FACTS["upstream_registries"]["without_credentials"]["ecr-public"]

@@ -341,12 +341,13 @@ def test_the_collector_runs_the_pinned_release(kube, outputs: dict[str, Any]) ->
 
 
 def test_kube_state_metrics_runs_the_charts_image_from_the_cache(kube, outputs: dict[str, Any]) -> None:
-    """registry.k8s.io's kube-state-metrics v2.14.0 (the chart 5.27.0 default), pulled through the cache."""
-    from config.image_mirror import KUBE_STATE_METRICS_IMAGE_REPOSITORY, KUBE_STATE_METRICS_IMAGE_TAG
+    """registry.k8s.io's kube-state-metrics image as the lock records it (the chart's default), pulled through the cache."""
+    from config.pins import pin
 
+    image = pin("kube-state-metrics")["image"]
     pods = kube.CoreV1Api().list_namespaced_pod("amazon-cloudwatch", label_selector="app.kubernetes.io/name=kube-state-metrics").items
     assert pods, "no kube-state-metrics pod"
-    expected = f"{outputs['kubernetes_registry_mirror']}/{KUBE_STATE_METRICS_IMAGE_REPOSITORY}:{KUBE_STATE_METRICS_IMAGE_TAG}"
+    expected = f"{outputs['kubernetes_registry_mirror']}/{image['repository'].split('/', 1)[1]}:{image['tag']}"
     for pod in pods:
         assert {status.image for status in pod.status.container_statuses} == {expected}
 

@@ -15,6 +15,7 @@ import moto
 import pytest
 
 from config.model import EnvironmentConfig
+from config.pins import collector_release, pin
 from scripts.preflight import main, missing_images, uncached_platform_images
 from tests.conftest import REPO_ROOT
 
@@ -80,12 +81,18 @@ def test_each_missing_image_is_named_and_the_apply_is_stopped(ecr, configs, caps
     assert not any(repos["payment"] in line for line in errors)
 
 
-# The platform's public images as their upstreams publish them (eks_platform/data/image_mirror.json,
-# workloads/data/adot_collector.json), under the prefixes `<cluster>-ecr-public` and `<cluster>-k8s`.
+# The platform's public images as their records pin them (workloads/data/adot_collector.json, the chart lock),
+# under the prefixes `<cluster>-ecr-public` and `<cluster>-k8s`.
 def cached_repositories(config: EnvironmentConfig) -> dict[str, tuple[str, str]]:
+    collector_path, collector_tag = collector_release()["image"].removeprefix("public.ecr.aws/").rsplit(":", 1)
+    kube_state_metrics = pin("kube-state-metrics")["image"]
+    assert kube_state_metrics["repository"].startswith("registry.k8s.io/")
     return {
-        "Container Insights collector": (f"{config.cluster_name}-ecr-public/aws-observability/aws-otel-collector", "v0.43.3"),
-        "kube-state-metrics": (f"{config.cluster_name}-k8s/kube-state-metrics/kube-state-metrics", "v2.14.0"),
+        "Container Insights collector": (f"{config.cluster_name}-ecr-public/{collector_path}", collector_tag),
+        "kube-state-metrics": (
+            f"{config.cluster_name}-k8s/{kube_state_metrics['repository'].removeprefix('registry.k8s.io/')}",
+            kube_state_metrics["tag"],
+        ),
     }
 
 

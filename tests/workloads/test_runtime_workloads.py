@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from config.pins import pin
 from tests.conftest import Synthesized
 from tests.workloads.test_workloads import output
 from workloads.metrics_server import CONTAINER_PORT, KUBELET_PORT
 from workloads.stack import READINESS_GATE_LABEL
-from workloads.third_party_charts import pin
 
 
 def metrics_server(env: Synthesized) -> dict:

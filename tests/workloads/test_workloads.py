@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from config.model import dns_label
-from eks_platform.alb_controller_policy import pinned
+from config.pins import lock
 from tests.conftest import FOURTH_SERVICE, Synthesized
 from workloads.alb_controller import RESTRICTED_CONTAINER_SECURITY_CONTEXT
 from workloads.stack import POD_SECURITY_LABELS
@@ -128,7 +128,7 @@ def test_alb_controller_is_pinned_configured_for_fargate_and_uses_the_irsa_accou
     release = controller_release(env)
     assert "repository" not in release  # the vendored copy of the pinned chart, never a download at apply
     assert (release["chart"], release["namespace"]) == ("../../../charts/vendor/aws-load-balancer-controller", "kube-system")
-    assert release["version"] == pinned()["chart_version"]
+    assert release["version"] == lock()["aws-load-balancer-controller"]["version"]
     values = json.loads(release["values"][0])
     assert values["serviceAccount"] == {"create": False, "name": "aws-load-balancer-controller"}
     assert settings(release) == {"clusterName": f"{STATE}.cluster_name}}", "vpcId": f"{STATE}.vpc_id}}"}
@@ -217,8 +217,8 @@ def created_kinds(kind: str, block: dict, env: Synthesized, rendered) -> set[str
     in charts/third_party.lock.json), our charts' rendered kinds, or the resource's own kind."""
     import yaml
 
+    from config.pins import lock
     from workloads.container_insights import render_collector
-    from workloads.third_party_charts import lock
     from workloads.third_party_render import VENDORED_PREFIX
 
     if kind == "kubernetes_manifest":

@@ -16,7 +16,7 @@ security group has no internet egress, and on Fargate the pod's own interface pu
 */}}
 {{- define "collector.image" -}}
 {{- $upstream := "public.ecr.aws/" -}}
-{{- if not (hasPrefix $upstream .Values.image) -}}
+{{- if not (hasPrefix $upstream (required "image" .Values.image)) -}}
 {{- fail (printf "image %q must be on %s: only that registry is mirrored at imageMirror" .Values.image $upstream) -}}
 {{- end -}}
 {{- printf "%s/%s" (required "imageMirror" .Values.imageMirror) (trimPrefix $upstream .Values.image) -}}
