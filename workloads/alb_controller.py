@@ -16,7 +16,7 @@ from constructs import Construct
 from app_support.checkov_skips import skip_annotations
 from config.pins import pin
 from eks_platform.alb_controller_policy import pinned
-from workloads.platform_release import platform_release
+from workloads.platform_release import NOBODY, platform_release, restricted_container_security_context, restricted_pod_security_context
 
 CHART_NAME = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"
@@ -24,16 +24,8 @@ SERVICE_ACCOUNT = "aws-load-balancer-controller"
 
 # Pod Security "restricted" for the controller's pods (the chart's defaults are close but not all of it).
 # A high UID (checkov CKV_K8S_40: none of the host's users); the controller writes nothing to disk.
-RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
-RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
-    "runAsNonRoot": True,
-    "runAsUser": 65534,
-    "runAsGroup": 65534,
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
+RESTRICTED_POD_SECURITY_CONTEXT = restricted_pod_security_context(fsGroup=NOBODY)
+RESTRICTED_CONTAINER_SECURITY_CONTEXT = restricted_container_security_context(runAsUser=NOBODY, runAsGroup=NOBODY)
 
 
 def chart_version() -> str:

@@ -26,7 +26,7 @@ from config.loader import REPO_ROOT
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT
 from config.pins import collector_release, pin
 from workloads.collector_config import KUBE_STATE_METRICS_PORT, collector_config_text
-from workloads.platform_release import platform_release
+from workloads.platform_release import NOBODY, platform_release, restricted_container_security_context, restricted_pod_security_context
 from workloads.pod_security_groups import security_group_policy
 from workloads.service_chart import render
 
@@ -52,21 +52,8 @@ def kube_state_metrics_values() -> dict[str, Any]:
         "collectors": ["pods", "horizontalpodautoscalers"],
         "metricAllowlist": KUBE_STATE_METRICS_ALLOWLIST,
         "service": {"port": KUBE_STATE_METRICS_PORT},
-        "securityContext": {
-            "enabled": True,
-            "runAsNonRoot": True,
-            "runAsUser": 65534,
-            "runAsGroup": 65534,
-            "fsGroup": 65534,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containerSecurityContext": {
-            "runAsNonRoot": True,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": {"enabled": True, **restricted_pod_security_context(runAsUser=NOBODY, runAsGroup=NOBODY, fsGroup=NOBODY)},
+        "containerSecurityContext": restricted_container_security_context(),
         "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}},
     }
 

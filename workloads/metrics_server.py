@@ -14,7 +14,7 @@ from constructs import Construct
 
 from app_support.checkov_skips import skip_annotations
 from config.pins import pin
-from workloads.platform_release import platform_release
+from workloads.platform_release import NOBODY, platform_release, restricted_container_security_context, restricted_pod_security_context
 
 CHART_NAME = "metrics-server"
 NAMESPACE = "kube-system"
@@ -23,15 +23,8 @@ KUBELET_PORT = 10250
 
 # A high UID (checkov CKV_K8S_40: none of the host's users) instead of the chart's 1000; the
 # server writes only its self-signed certificate, to the chart's emptyDir at /tmp (fsGroup).
-RESTRICTED_POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 65534, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
-RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
-    "runAsNonRoot": True,
-    "runAsUser": 65534,
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
+RESTRICTED_POD_SECURITY_CONTEXT = restricted_pod_security_context(runAsUser=NOBODY, fsGroup=NOBODY)
+RESTRICTED_CONTAINER_SECURITY_CONTEXT = restricted_container_security_context(runAsUser=NOBODY)
 
 
 def image_tag() -> str:

@@ -14,6 +14,25 @@ from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
 from constructs import Construct
 
 READY_TIMEOUT_SECONDS = 600
+NOBODY = 65534  # a high UID and GID, none of the host's users (checkov CKV_K8S_40), for charts that default to a low one
+
+
+def restricted_pod_security_context(**ids: int) -> dict[str, Any]:
+    """Pod Security "restricted" for a release's pods: non-root, the runtime's seccomp profile; `ids` (runAsUser,
+    runAsGroup, fsGroup) where the chart's defaults need replacing. Keys keep one order, so values never churn."""
+    return {"runAsNonRoot": True, **ids, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def restricted_container_security_context(**ids: int) -> dict[str, Any]:
+    """Pod Security "restricted" for a container, with a read-only root file system; `ids` as for the pod."""
+    return {
+        "runAsNonRoot": True,
+        **ids,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def platform_release(
