@@ -30,6 +30,16 @@ class Listed:
     list: Callable[[Clients], list[str]]
 
 
+def every(label: str, service: str, call: str, field: str, key: str | None = None) -> Listed:
+    """A type whose listing call returns only resources of ours (a fresh emulator has none): `label` and each
+    item's `key` (the item itself, a name, when None)."""
+
+    def names(clients: Clients) -> list[str]:
+        return [f"{label} {item if key is None else item[key]}" for item in getattr(clients(service), call)()[field]]
+
+    return Listed(names)
+
+
 @dataclass(frozen=True)
 class PartOf:
     """A type that exists only inside a resource of type `parent`, and is deleted with it."""
@@ -89,18 +99,6 @@ def _vpc_endpoints(clients: Clients) -> list[str]:
     return [f"VPC endpoint {e['VpcEndpointId']}" for e in endpoints if e.get("State", "").lower() not in ("deleting", "deleted")]
 
 
-def _flow_logs(clients: Clients) -> list[str]:
-    return [f"flow log {f['FlowLogId']}" for f in clients("ec2").describe_flow_logs()["FlowLogs"]]
-
-
-def _clusters(clients: Clients) -> list[str]:
-    return [f"EKS cluster {name}" for name in clients("eks").list_clusters()["clusters"]]
-
-
-def _roles(clients: Clients) -> list[str]:
-    return [f"IAM role {r['RoleName']}" for r in clients("iam").list_roles()["Roles"]]
-
-
 def _oidc_providers(clients: Clients) -> list[str]:
     providers = clients("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
     return [f"OIDC provider {p['Arn']}" for p in providers]
@@ -117,32 +115,8 @@ def _kms_aliases(clients: Clients) -> list[str]:
     return [f"KMS alias {a['AliasName']}" for a in aliases if not a["AliasName"].startswith("alias/aws/")]
 
 
-def _repositories(clients: Clients) -> list[str]:
-    return [f"ECR repository {r['repositoryName']}" for r in clients("ecr").describe_repositories()["repositories"]]
-
-
-def _secrets(clients: Clients) -> list[str]:
-    return [f"secret {s['Name']}" for s in clients("secretsmanager").list_secrets()["SecretList"]]
-
-
-def _log_groups(clients: Clients) -> list[str]:
-    return [f"log group {g['logGroupName']}" for g in clients("logs").describe_log_groups()["logGroups"]]
-
-
-def _alarms(clients: Clients) -> list[str]:
-    return [f"alarm {a['AlarmName']}" for a in clients("cloudwatch").describe_alarms()["MetricAlarms"]]
-
-
-def _build_projects(clients: Clients) -> list[str]:
-    return [f"CodeBuild project {name}" for name in clients("codebuild").list_projects()["projects"]]
-
-
 def _topics(clients: Clients) -> list[str]:
     return [f"SNS topic {t['TopicArn'].rsplit(':', 1)[-1]}" for t in clients("sns").list_topics()["Topics"]]
-
-
-def _buckets(clients: Clients) -> list[str]:
-    return [f"S3 bucket {b['Name']}" for b in clients("s3").list_buckets()["Buckets"]]
 
 
 LISTINGS: dict[str, Listed | PartOf] = {
@@ -160,21 +134,21 @@ LISTINGS: dict[str, Listed | PartOf] = {
     "aws_vpc_security_group_ingress_rule": PartOf("aws_security_group"),
     "aws_vpc_security_group_egress_rule": PartOf("aws_security_group"),
     "aws_vpc_endpoint": Listed(_vpc_endpoints),
-    "aws_flow_log": Listed(_flow_logs),
-    "aws_eks_cluster": Listed(_clusters),
+    "aws_flow_log": every("flow log", "ec2", "describe_flow_logs", "FlowLogs", "FlowLogId"),
+    "aws_eks_cluster": every("EKS cluster", "eks", "list_clusters", "clusters"),
     "aws_eks_fargate_profile": PartOf("aws_eks_cluster"),
-    "aws_iam_role": Listed(_roles),
+    "aws_iam_role": every("IAM role", "iam", "list_roles", "Roles", "RoleName"),
     "aws_iam_role_policy": PartOf("aws_iam_role"),
     "aws_iam_role_policy_attachment": PartOf("aws_iam_role"),
     "aws_iam_openid_connect_provider": Listed(_oidc_providers),
     "aws_kms_key": Listed(_kms_keys),
     "aws_kms_alias": Listed(_kms_aliases),
-    "aws_ecr_repository": Listed(_repositories),
+    "aws_ecr_repository": every("ECR repository", "ecr", "describe_repositories", "repositories", "repositoryName"),
     "aws_ecr_lifecycle_policy": PartOf("aws_ecr_repository"),
-    "aws_secretsmanager_secret": Listed(_secrets),
-    "aws_cloudwatch_log_group": Listed(_log_groups),
-    "aws_cloudwatch_metric_alarm": Listed(_alarms),
-    "aws_s3_bucket": Listed(_buckets),
+    "aws_secretsmanager_secret": every("secret", "secretsmanager", "list_secrets", "SecretList", "Name"),
+    "aws_cloudwatch_log_group": every("log group", "logs", "describe_log_groups", "logGroups", "logGroupName"),
+    "aws_cloudwatch_metric_alarm": every("alarm", "cloudwatch", "describe_alarms", "MetricAlarms", "AlarmName"),
+    "aws_s3_bucket": every("S3 bucket", "s3", "list_buckets", "Buckets", "Name"),
     "aws_s3_bucket_lifecycle_configuration": PartOf("aws_s3_bucket"),
     "aws_s3_bucket_ownership_controls": PartOf("aws_s3_bucket"),
     "aws_s3_bucket_policy": PartOf("aws_s3_bucket"),
@@ -183,7 +157,7 @@ LISTINGS: dict[str, Listed | PartOf] = {
     "aws_s3_bucket_versioning": PartOf("aws_s3_bucket"),
     "aws_s3_bucket_logging": PartOf("aws_s3_bucket"),
     "aws_s3_bucket_object_lock_configuration": PartOf("aws_s3_bucket"),
-    "aws_codebuild_project": Listed(_build_projects),
+    "aws_codebuild_project": every("CodeBuild project", "codebuild", "list_projects", "projects"),
     "aws_sns_topic": Listed(_topics),
     "aws_sns_topic_subscription": PartOf("aws_sns_topic"),
     "aws_sns_topic_policy": PartOf("aws_sns_topic"),
