@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformVariable
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
+from cdktf import TerraformOutput
 from constructs import Construct
 
 from app_support.readable_stack import ReadableStack
 from app_support.stack_names import platform_stack_name, workloads_stack_name
 from app_support.terraform_state import configure_backend
-from config.model import EmulatorConfig, EmulatorFeature, EnvironmentConfig, S3Backend
+from config.model import EmulatorFeature, EnvironmentConfig, S3Backend
 from config.network import EKS_UNSUPPORTED_ZONE_IDS
 from config.observability import COLLECTOR_NAMESPACE, COLLECTOR_SERVICE_ACCOUNT, TelemetryTags
 from eks_platform.addons import Addons
@@ -31,6 +30,7 @@ from eks_platform.network import Network
 from eks_platform.outputs import PlatformOutputs
 from eks_platform.policy import Statement
 from eks_platform.protection import keep
+from eks_platform.provider import aws_provider
 from eks_platform.secrets import ServiceSecrets
 from eks_platform.service_network import ServiceNetwork, endpoint_services
 from eks_platform.service_policies import service_statements
@@ -40,15 +40,13 @@ from eks_platform.vpc_endpoints import VpcEndpoints
 
 ALB_CONTROLLER_NAMESPACE = "kube-system"
 ALB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
-# The API services the platform calls; an emulator must answer all of them.
-EMULATED_SERVICES = ("ec2", "eks", "iam", "kms", "cloudwatch", "cloudwatchlogs", "ecr", "secretsmanager", "sts", "s3", "sns", "codebuild")
 
 
 class PlatformStack(ReadableStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, platform_stack_name(config.name))
         configure_backend(self, config.backend, environment=config.name, layer="platform")
-        self._provider(config)
+        aws_provider(self, config)
         aws = AwsContext.lookup(self, config.region)
         name = config.cluster_name
         services = config.services
@@ -306,34 +304,3 @@ class PlatformStack(ReadableStack):
         )
         for field_name in PlatformOutputs.names():
             TerraformOutput(self, field_name, value=getattr(self.outputs, field_name))
-
-    def _provider(self, config: EnvironmentConfig) -> None:
-        tags = AwsProviderDefaultTags(tags=config.all_tags())
-        if config.emulator is None:
-            AwsProvider(self, "aws", region=config.region, default_tags=[tags])
-            return
-        self._emulated_provider(config.region, config.emulator, tags)
-
-    def _emulated_provider(self, region: str, emulator: EmulatorConfig, tags: AwsProviderDefaultTags) -> None:
-        """The AWS provider pointed at an emulator: fake credentials, no metadata or account look-ups."""
-        endpoint = TerraformVariable(
-            self,
-            "emulator_endpoint",
-            type="string",
-            default=emulator.endpoint,
-            description="URL of the AWS emulator; `make local` sets it to the port it started the emulator on",
-        )
-        AwsProvider(
-            self,
-            "aws",
-            region=region,
-            access_key="emulator",
-            secret_key="emulator",
-            skip_credentials_validation=True,
-            skip_metadata_api_check="true",
-            skip_region_validation=True,
-            skip_requesting_account_id=False,
-            s3_use_path_style=True,  # the emulator serves buckets by path, not by virtual host
-            endpoints=[AwsProviderEndpoints(**{service: endpoint.string_value for service in EMULATED_SERVICES})],
-            default_tags=[tags],
-        )
