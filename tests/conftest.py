@@ -111,6 +111,18 @@ def env(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> 
 FOURTH_SERVICE = "ledger"
 
 
+def copy_of_services(tmp: Path) -> Path:
+    """A scratch copy of services/ under `tmp`, for a test that adds or edits services."""
+    services = tmp / "services"
+    shutil.copytree(SERVICES_DIR, services)
+    return services
+
+
+@pytest.fixture
+def services_copy(tmp_path: Path) -> Path:
+    return copy_of_services(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def onboarded(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """dev, with a fourth service added as data only: a folder with service.yaml and values."""

@@ -13,7 +13,7 @@ import pytest
 import tap
 from config.loader import ConfigError, load_environment
 from scripts.generate_services import write_services
-from tests.workloads.test_scale import copy_of_services
+from tests.conftest import copy_of_services
 
 
 @pytest.fixture

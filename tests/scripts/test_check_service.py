@@ -3,23 +3,15 @@ and claims across services), its chart rendered by the Helm engine, without the 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from config.loader import SERVICES_DIR, ConfigError
+from config.loader import ConfigError
 from scripts.check_service import check_service, kinds, main
 from tests.conftest import REPO_ROOT
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Path:
-    copy = tmp_path / "services"
-    shutil.copytree(SERVICES_DIR, copy)
-    return copy
 
 
 def test_the_shipped_service_passes_in_every_environment(capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,29 +22,29 @@ def test_the_shipped_service_passes_in_every_environment(capsys: pytest.CaptureF
     )
 
 
-def test_a_values_mistake_is_the_synths_one_line(services: Path) -> None:
-    staging = services / "payment" / "values-staging.yaml"
+def test_a_values_mistake_is_the_synths_one_line(services_copy: Path) -> None:
+    staging = services_copy / "payment" / "values-staging.yaml"
     staging.write_text(staging.read_text() + "image:\n  tag: latest\n")
-    check_service("payment", "prod", services)  # another environment's file does not matter here
+    check_service("payment", "prod", services_copy)  # another environment's file does not matter here
     with pytest.raises(ConfigError) as refused:
-        check_service("payment", "staging", services)
+        check_service("payment", "staging", services_copy)
     assert str(refused.value).startswith(
         f"{staging}: image.tag: rejected by the chart schema: An explicit release tag; 'latest' is refused"
     )
 
 
-def test_a_route_another_service_holds_is_found(services: Path) -> None:
-    reporting = services / "reporting" / "values-prod.yaml"
+def test_a_route_another_service_holds_is_found(services_copy: Path) -> None:
+    reporting = services_copy / "reporting" / "values-prod.yaml"
     reporting.write_text(reporting.read_text().replace("path: /reports", "path: /payments"))
     with pytest.raises(ConfigError, match=r"ingress\.path: host \* path /payments overlaps payment's host \* path /payments"):
-        check_service("payment", "prod", services)
+        check_service("payment", "prod", services_copy)
 
 
-def test_a_namespace_another_service_uses_is_found(services: Path) -> None:
-    service = services / "reporting" / "service.yaml"
+def test_a_namespace_another_service_uses_is_found(services_copy: Path) -> None:
+    service = services_copy / "reporting" / "service.yaml"
     service.write_text(service.read_text().replace("namespace: reporting", "namespace: payment"))
     with pytest.raises(ConfigError, match="namespace"):
-        check_service("payment", "dev", services)
+        check_service("payment", "dev", services_copy)
 
 
 def test_an_unknown_service_or_environment_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

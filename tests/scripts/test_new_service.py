@@ -15,17 +15,9 @@ import yaml
 from config.loader import SERVICES_DIR, environment_names, load_environment
 from scripts.new_service import Refused, create, main
 from tests.conftest import REPO_ROOT, synthesize
-from workloads.service_chart import check_service_values
+from workloads.service_chart import check_configured_service
 
 MAKE = shutil.which("make")
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Path:
-    """A scratch copy of services/ to scaffold into."""
-    copy = tmp_path / "services"
-    shutil.copytree(SERVICES_DIR, copy)
-    return copy
 
 
 def without_outer_make() -> dict[str, str]:
@@ -37,26 +29,24 @@ def listing(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
 
 
-def test_the_scaffold_loads_in_every_environment_and_its_chart_renders(services: Path) -> None:
-    folder = create("shop", services)
+def test_the_scaffold_loads_in_every_environment_and_its_chart_renders(services_copy: Path) -> None:
+    folder = create("shop", services_copy)
     assert sorted(path.name for path in folder.iterdir()) == ["service.yaml", "values.yaml"]
-    assert not [path for path in services.iterdir() if path.name.startswith(".")], "the staging folder is gone"
+    assert not [path for path in services_copy.iterdir() if path.name.startswith(".")], "the staging folder is gone"
     for environment in environment_names():
-        config = load_environment(environment, services_dir=services)
+        config = load_environment(environment, services_dir=services_copy)
         shop = config.services["shop"]
         assert (shop.namespace, shop.service_account, shop.repository) == ("shop", "shop", "shop")
-        manifests = check_service_values(
-            shop, environment=environment, region=config.region, repository=f"{config.repository_prefix}/shop", services_dir=services
-        )
+        manifests = check_configured_service(config, "shop", services_copy)
         kinds = {doc["kind"] for text in manifests.values() for doc in yaml.safe_load_all(text) if doc}
         assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= kinds
         assert "Ingress" not in kinds, "a new service is not exposed until its team says so"
 
 
 @pytest.mark.slow
-def test_the_scaffold_synthesizes_as_is(services: Path, tmp_path: Path) -> None:
-    create("shop", services)
-    dev = synthesize(load_environment("dev", services_dir=services), tmp_path / "out", services_dir=services)
+def test_the_scaffold_synthesizes_as_is(services_copy: Path, tmp_path: Path) -> None:
+    create("shop", services_copy)
+    dev = synthesize(load_environment("dev", services_dir=services_copy), tmp_path / "out", services_dir=services_copy)
     releases = {release["name"] for release in dev.resources("workloads", "helm_release").values()}
     assert "shop" in releases
     repositories = {repo["name"] for repo in dev.resources("platform", "aws_ecr_repository").values()}
@@ -73,12 +63,12 @@ def test_the_scaffold_synthesizes_as_is(services: Path, tmp_path: Path) -> None:
         ("kube-system", "services/kube-system/service.yaml: namespace: 'kube-system' is reserved"),
     ],
 )
-def test_a_bad_or_taken_name_is_refused_and_nothing_is_written(services: Path, name: str, said: str) -> None:
-    before = listing(services)
+def test_a_bad_or_taken_name_is_refused_and_nothing_is_written(services_copy: Path, name: str, said: str) -> None:
+    before = listing(services_copy)
     with pytest.raises(Refused) as refused:
-        create(name, services)
+        create(name, services_copy)
     assert said in str(refused.value) and "\n" not in str(refused.value)
-    assert listing(services) == before
+    assert listing(services_copy) == before
 
 
 def test_the_command_line_says_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,26 +7,19 @@ shipped ones, a few of them internet-facing, and the environment is synthesized.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from config.fargate import PLATFORM_NAMESPACES, SERVICE_POD_LABEL, SERVICES_PROFILE
-from config.loader import SERVICES_DIR, ConfigError, load_environment
+from config.loader import ConfigError, load_environment
 from config.quotas import ALB_LISTENER_RULES, FARGATE_PROFILES_PER_CLUSTER, Quota
 from scripts.generate_services import write_services
-from tests.conftest import Synthesized, synthesize
+from tests.conftest import Synthesized, copy_of_services, synthesize
 from workloads.ingress_groups import group_name, placements
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
-
-
-def copy_of_services(tmp: Path) -> Path:
-    services = tmp / "services"
-    shutil.copytree(SERVICES_DIR, services)
-    return services
 
 
 @pytest.fixture(scope="session")
