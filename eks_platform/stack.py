@@ -270,10 +270,10 @@ class PlatformStack(ReadableStack):
                     if config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP)
                     else cluster.cluster.vpc_config.cluster_security_group_id
                 ),
+                cluster_ref=cluster.cluster.name,
                 access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
                 create_project=not config.omits(EmulatorFeature.CODEBUILD_PROJECT),
             )
-            runner.node.add_dependency(cluster.cluster)
 
         self.outputs = PlatformOutputs(
             region=config.region,
