@@ -87,6 +87,9 @@ class PlatformStack(ReadableStack):
             subnet_ids=network.private_subnet_ids,
             route_table_ids=[table.id for table in network.private_route_tables],
             used_apis=endpoint_services(services.values()),
+            zones=config.vpc.availability_zones,
+            zones_by_id=config.vpc.zones_by_id,
+            check_zones=not config.omits(EmulatorFeature.VPC_ENDPOINT_SERVICE_ZONES),
         )
         cluster = Cluster(
             self,

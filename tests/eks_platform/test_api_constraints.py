@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from config.model import EmulatorFeature
 from tests.conftest import Synthesized
 
 GROUP_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}")
@@ -49,3 +50,24 @@ def test_the_character_sets_refuse_the_usual_slips() -> None:
     assert not RULE_TEXT.fullmatch("pods \u2013 DNS")
     assert GROUP_TEXT.fullmatch("a & b") and not RULE_TEXT.fullmatch("a & b")
     assert not RULE_TEXT.fullmatch("x" * 256) and RULE_TEXT.fullmatch("x" * 255)
+
+
+def test_every_interface_endpoint_checks_at_plan_that_its_service_is_offered_in_the_zones(env: Synthesized) -> None:
+    """CreateVpcEndpoint refuses a subnet in a zone the service is not offered in (AWS Knowledge
+    Center, interface-endpoint-availability-zone; AWS CDK InterfaceVpcEndpoint `lookupSupportedAzs`):
+    each endpoint reads its service's zones and a precondition stops the plan before any create."""
+    endpoints = {name: e for name, e in env.resources("platform", "aws_vpc_endpoint").items() if e["vpc_endpoint_type"] == "Interface"}
+    services = env.data("platform", "aws_vpc_endpoint_service")
+    if env.config.omits(EmulatorFeature.VPC_ENDPOINT_SERVICE_ZONES):
+        assert not services and not any("lifecycle" in e for e in endpoints.values())
+        return
+    assert endpoints
+    for name, endpoint in endpoints.items():
+        (precondition,) = endpoint["lifecycle"]["precondition"]
+        (service,) = [key for key in services if f"data.aws_vpc_endpoint_service.{key}." in precondition["condition"]]
+        assert services[service]["service_name"] == endpoint["service_name"], name
+        assert services[service]["service_type"] == "Interface"
+        if not env.config.vpc.zones_by_id:
+            for zone in env.config.vpc.availability_zones:
+                assert f'"{zone}"' in precondition["condition"], (name, zone)
+        assert endpoint["service_name"] in precondition["error_message"]
