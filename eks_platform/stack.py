@@ -240,8 +240,9 @@ class PlatformStack(ReadableStack):
                 self, "alarm_topic", cluster_name=name, kms_key_arn=keys.alarm_topic.arn, subscriptions=config.alarms.subscriptions
             )
             actions.append(topic.topic.arn)
+        tags_setting = []
         if config.alarms.telemetry_tags is TelemetryTags.MANAGED and not config.omits(EmulatorFeature.CLOUDWATCH_TELEMETRY_TAGS):
-            TelemetryTagsSetting(self, "telemetry_tags", cluster_name=name)
+            tags_setting.append(TelemetryTagsSetting(self, "telemetry_tags", cluster_name=name).stack)
         Alarms(
             self,
             "alarms",
@@ -250,6 +251,7 @@ class PlatformStack(ReadableStack):
             actions=actions,
             load_balancer_tags=load_balancer_tags(config.all_tags()),
             services={service: ServiceWatch.of(service, spec) for service, spec in services.items()},
+            tags_setting=tags_setting,
         )
 
         # A private API endpoint: nothing outside the VPC can apply the workloads, so a runner inside does.

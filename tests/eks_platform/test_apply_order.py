@@ -17,6 +17,7 @@ reference) or lists it in `depends_on`. Moto answers out of order; AWS does not:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -88,3 +89,18 @@ def test_prod_runner_access_entry_waits_for_the_cluster(synthesized: dict[str, S
 def test_the_runner_project_waits_for_its_role_policy(synthesized: dict[str, Synthesized]) -> None:
     graph = direct_dependencies(synthesized["prod"].platform)
     assert "aws_iam_role_policy.deploy_runner_policy" in waits_for(graph, "aws_codebuild_project.deploy_runner_project")
+
+
+def test_load_balancer_alarms_wait_for_the_telemetry_tags_setting(env: Synthesized) -> None:
+    """Their Metrics Insights queries filter on `tag.<key>`, which CloudWatch offers once resource tags
+    for telemetry are on (CloudWatch User Guide, resource-tags-for-telemetry.html); where the stack
+    turns that setting on, a fresh account gets the setting first."""
+    stacks = env.resources("platform", "aws_cloudformation_stack")
+    alarms = {name: a for name, a in env.resources("platform", "aws_cloudwatch_metric_alarm").items() if "tag." in json.dumps(a)}
+    assert alarms
+    graph = direct_dependencies(env.platform)
+    for name in alarms:
+        waited = {
+            address for address in waits_for(graph, f"aws_cloudwatch_metric_alarm.{name}") if address.startswith("aws_cloudformation")
+        }
+        assert waited == {f"aws_cloudformation_stack.{stack}" for stack in stacks}, name
