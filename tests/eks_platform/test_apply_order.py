@@ -10,8 +10,9 @@ reference) or lists it in `depends_on`. Moto answers out of order; AWS does not:
   emulator leaves the access API out, so only this test sees the order;
 - CodeBuild's CreateProject with a VPC config checks the service role's ec2:Describe* permissions
   and answers "InvalidInputException: Not authorized to perform DescribeSecurityGroups" while they
-  are missing (hashicorp/terraform-provider-aws, internal/service/codebuild/project.go at commit
-  a24b7f2d73fd1843ed8ee15788f388196adec642, retries that message only while IAM propagates; issue
+  are missing (hashicorp/terraform-provider-aws, internal/service/codebuild/project.go as stored at
+  commit 00a35305dc1b297a6fcdecdfbba33f1e63c3da39, not the v5.100.0 tag, which the snapshot limit
+  kept out of reach: it retries "ot authorized to perform" only for `propagationTimeout`; issue
   hashicorp/terraform-provider-aws#37049).
 """
 
