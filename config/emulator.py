@@ -21,6 +21,7 @@ class EmulatorFeature(StrEnum):
     REFERENCED_RULE_DESCRIPTIONS = "referenced_rule_descriptions"
     ECR_PULL_THROUGH_CACHE = "ecr_pull_through_cache"
     CODEBUILD_PROJECT = "codebuild_project"
+    VPC_ENDPOINT_SERVICE_ZONES = "vpc_endpoint_service_zones"
 
 
 class EmulatorConfig(Frozen):

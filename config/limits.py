@@ -36,8 +36,9 @@ _ARN_PREFIX = len("arn:aws-us-gov:") + len(":") + len(":123456789012:")
 _DOCUMENT = len('{"Version":"2012-10-17","Statement":[]}')
 # A statement's Sid, Effect and its actions (the longest list, DynamoDB's nine, is 268 characters).
 _STATEMENT = 420
-# The secret and data key statements every role has (with the secret's ARN and the kms:ViaService condition).
-_OWN_SECRET = 2 * _STATEMENT + 2 * (_ARN_PREFIX + 64) + 200
+# The secret and data key statements every role has (with the secret's ARN, and the kms:ViaService
+# and kms:EncryptionContext:SecretARN conditions, the second naming the secret's ARN again).
+_OWN_SECRET = 2 * _STATEMENT + 3 * (_ARN_PREFIX + 64) + 280
 # ARNs each declared name becomes: (service, resource forms); `{}` is the name with the environment suffix.
 _RESOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dynamodb_tables": ("dynamodb", ("table/{}", "table/{}/index/*")),

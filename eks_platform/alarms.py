@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
     CloudwatchMetricAlarmMetricQuery,
@@ -50,8 +51,12 @@ class Alarms(Construct):
         actions: Sequence[str],
         load_balancer_tags: Mapping[str, str],
         services: Mapping[str, ServiceWatch],
+        tags_setting: Sequence[ITerraformDependable] = (),
     ) -> None:
-        """`actions`: the SNS topic ARNs every alarm notifies, on ALARM and on OK."""
+        """`actions`: the SNS topic ARNs every alarm notifies, on ALARM and on OK. `tags_setting`:
+        the resource that turns on resource tags for telemetry where this stack manages it; the
+        load balancer alarms filter on `tag.<key>`, which CloudWatch offers only once it is on
+        (eks_platform/telemetry_tags.py), so on a fresh account they are created after it."""
         super().__init__(scope, id_)
         self._cluster_name = cluster_name
         self._actions = list(actions)
@@ -88,6 +93,7 @@ class Alarms(Construct):
                 # A load balancer publishes these only while requests flow (no traffic: no datapoint,
                 # nothing wrong); a silent collector does not matter here: CloudWatch writes them itself.
                 missing="notBreaching",
+                after=tags_setting,
             )
 
         for service, watch in services.items():
@@ -185,6 +191,7 @@ class Alarms(Construct):
         queries: Sequence[CloudwatchMetricAlarmMetricQuery],
         missing: str,
         comparison: str = "GreaterThanThreshold",
+        after: Sequence[ITerraformDependable] = (),
     ) -> None:
         """`missing`: how a period without data counts; every caller states why beside it."""
         self.alarms[key] = CloudwatchMetricAlarm(
@@ -200,4 +207,5 @@ class Alarms(Construct):
             treat_missing_data=missing,
             alarm_actions=self._actions,
             ok_actions=self._actions,
+            depends_on=list(after) or None,
         )

@@ -100,13 +100,17 @@ class DeployRunner(Construct):
         retention_days: int,
         protected: bool,
         cluster_security_group_id: str | None,
+        cluster_ref: str,
         access_api: bool,
         create_project: bool = True,
     ) -> None:
         """`state` None: Terraform state on this machine (the emulator's `local` backend), which a
         runner cannot use; the project is still created. `cluster_security_group_id` None and
         `access_api` False: the emulator lacks them, so the rule and the access entry are left out.
-        `create_project` False: an emulator whose CodeBuild cannot delete the project (config/emulator.py)."""
+        `create_project` False: an emulator whose CodeBuild cannot delete the project (config/emulator.py).
+        `cluster_ref`: the cluster resource's name attribute, not the literal name, so that the access
+        entry waits for the cluster (CreateAccessEntry answers ResourceNotFoundException before it
+        exists, and Terraform creates unrelated resources in parallel)."""
         super().__init__(scope, id_)
         name = runner_name(cluster_name)
         self.name = name
@@ -173,7 +177,7 @@ class DeployRunner(Construct):
             data_key_arn=data_key_arn,
         )
         permissions = policy_document(self, "permissions", statements)
-        IamRolePolicy(self, "policy", role=self.role.id, name="deploy-workloads", policy=permissions.json)
+        policy = IamRolePolicy(self, "policy", role=self.role.id, name="deploy-workloads", policy=permissions.json)
 
         self.project: CodebuildProject | None = None
         if create_project:
@@ -207,14 +211,17 @@ class DeployRunner(Construct):
                     cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(status="ENABLED", group_name=self.log_group.name)
                 ),
                 vpc_config=CodebuildProjectVpcConfig(vpc_id=vpc_id, subnets=list(subnet_ids), security_group_ids=[self.security_group.id]),
-                depends_on=[self.role],
+                # CreateProject with a VPC config checks the role's ec2:Describe* permissions: the
+                # role alone is not enough, its policy must exist first (the provider only retries
+                # "not authorized" while IAM propagates).
+                depends_on=[self.role, policy],
             )
         if access_api:
-            entry = EksAccessEntry(self, "access_entry", cluster_name=cluster_name, principal_arn=self.role.arn, type="STANDARD")
+            entry = EksAccessEntry(self, "access_entry", cluster_name=cluster_ref, principal_arn=self.role.arn, type="STANDARD")
             EksAccessPolicyAssociation(
                 self,
                 "access_cluster_admin",
-                cluster_name=cluster_name,
+                cluster_name=cluster_ref,
                 principal_arn=entry.principal_arn,
                 policy_arn=ACCESS_POLICY.format(partition=aws.partition, name="AmazonEKSClusterAdminPolicy"),
                 access_scope={"type": "cluster"},

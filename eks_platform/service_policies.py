@@ -24,7 +24,13 @@ def service_statements(
             sid="DecryptOwnSecret",
             actions=["kms:Decrypt"],
             resources=[data_key_arn],
-            conditions=[Condition("StringEquals", "kms:ViaService", [f"secretsmanager.{aws.region}.amazonaws.com"])],
+            # Through Secrets Manager, and only for this service's own secret: the key is shared, and
+            # Secrets Manager puts the secret's ARN in the encryption context of every KMS call
+            # (Secrets Manager User Guide, security-encryption.html, "encryption context").
+            conditions=[
+                Condition("StringEquals", "kms:ViaService", [f"secretsmanager.{aws.region}.amazonaws.com"]),
+                Condition("StringEquals", "kms:EncryptionContext:SecretARN", [secret_arn]),
+            ],
         ),
     ]
     if permissions.dynamodb_tables:

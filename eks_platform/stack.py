@@ -85,6 +85,9 @@ class PlatformStack(ReadableStack):
             subnet_ids=network.private_subnet_ids,
             route_table_ids=[table.id for table in network.private_route_tables],
             used_apis=endpoint_services(services.values()),
+            zones=config.vpc.availability_zones,
+            zones_by_id=config.vpc.zones_by_id,
+            check_zones=not config.omits(EmulatorFeature.VPC_ENDPOINT_SERVICE_ZONES),
         )
         cluster = Cluster(
             self,
@@ -235,8 +238,9 @@ class PlatformStack(ReadableStack):
                 self, "alarm_topic", cluster_name=name, kms_key_arn=keys.alarm_topic.arn, subscriptions=config.alarms.subscriptions
             )
             actions.append(topic.topic.arn)
+        tags_setting = []
         if config.alarms.telemetry_tags is TelemetryTags.MANAGED and not config.omits(EmulatorFeature.CLOUDWATCH_TELEMETRY_TAGS):
-            TelemetryTagsSetting(self, "telemetry_tags", cluster_name=name)
+            tags_setting.append(TelemetryTagsSetting(self, "telemetry_tags", cluster_name=name).stack)
         Alarms(
             self,
             "alarms",
@@ -245,6 +249,7 @@ class PlatformStack(ReadableStack):
             actions=actions,
             load_balancer_tags=load_balancer_tags(config.all_tags()),
             services={service: ServiceWatch.of(service, spec) for service, spec in services.items()},
+            tags_setting=tags_setting,
         )
 
         # A private API endpoint: nothing outside the VPC can apply the workloads, so a runner inside does.
@@ -268,10 +273,10 @@ class PlatformStack(ReadableStack):
                     if config.omits(EmulatorFeature.EKS_CLUSTER_SECURITY_GROUP)
                     else cluster.cluster.vpc_config.cluster_security_group_id
                 ),
+                cluster_ref=cluster.cluster.name,
                 access_api=not config.omits(EmulatorFeature.EKS_ACCESS_API),
                 create_project=not config.omits(EmulatorFeature.CODEBUILD_PROJECT),
             )
-            runner.node.add_dependency(cluster.cluster)
 
         self.outputs = PlatformOutputs(
             region=config.region,

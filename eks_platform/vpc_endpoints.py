@@ -10,12 +10,23 @@ none it does not use. S3 and DynamoDB get gateway endpoints on the private route
 (free, AWS offers gateway endpoints for these two only); ECR stores image layers in S3, so
 S3's always exists. A gateway endpoint is reached through its AWS-managed prefix list
 (`prefix_list_id`), which is what the pods' egress rules name.
+
+An AWS service is not offered in every zone of a region, and zone names map to different zones
+in each account: CreateVpcEndpoint then answers "The VPC endpoint service ... does not support
+the Availability Zone of the subnet" halfway through the first apply (AWS Knowledge Center,
+interface-endpoint-availability-zone; AWS CDK's InterfaceVpcEndpoint has `lookupSupportedAzs`
+for the same reason). So each interface endpoint reads its service's zones
+(DescribeVpcEndpointServices, data source aws_vpc_endpoint_service) and a precondition stops the
+plan, naming the zones the service is offered in, before anything is created.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from cdktf import Fn, Precondition, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.data_aws_availability_zone import DataAwsAvailabilityZone
+from cdktf_cdktf_provider_aws.data_aws_vpc_endpoint_service import DataAwsVpcEndpointService
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -62,9 +73,16 @@ class VpcEndpoints(Construct):
         subnet_ids: Sequence[str],
         route_table_ids: Sequence[str],
         used_apis: Collection[str] = (),
+        zones: Sequence[str] = (),
+        zones_by_id: bool = False,
+        check_zones: bool = True,
     ) -> None:
-        """`used_apis`: the endpoint services (`sqs`, `dynamodb` ...) the services' permissions call."""
+        """`used_apis`: the endpoint services (`sqs`, `dynamodb` ...) the services' permissions call.
+        `zones`: the private subnets' zones (names, or IDs with `zones_by_id`); `check_zones` False
+        leaves the zone check out (an emulator that lists no such services, config/emulator.py)."""
         super().__init__(scope, id_)
+        self._region = region
+        self._zone_names = self._names(zones, zones_by_id) if check_zones else []
         self.security_group = SecurityGroup(
             self,
             "security_group",
@@ -96,6 +114,7 @@ class VpcEndpoints(Construct):
                 subnet_ids=list(subnet_ids),
                 security_group_ids=[self.security_group.id],
                 tags={"Name": f"{cluster_name}-{service}"},
+                lifecycle=self._offered_in_zones(key, service),
             )
             for key, service in interface.items()
         }
@@ -112,6 +131,30 @@ class VpcEndpoints(Construct):
             for service in gateways
         }
         self.s3 = self.gateways["s3"]
+
+    def _names(self, zones: Sequence[str], by_id: bool) -> list[str]:
+        """Zone names, which is what DescribeVpcEndpointServices lists; IDs are looked up (known at plan)."""
+        if not by_id:
+            return list(zones)
+        return [DataAwsAvailabilityZone(self, f"zone_{zone}", zone_id=zone).name for zone in zones]
+
+    def _offered_in_zones(self, key: str, service: str) -> TerraformResourceLifecycle | None:
+        if not self._zone_names:
+            return None
+        name = f"com.amazonaws.{self._region}.{service}"
+        offered = DataAwsVpcEndpointService(self, f"{key}_service", service_name=name, service_type="Interface")
+        return TerraformResourceLifecycle(
+            precondition=[
+                Precondition(
+                    condition=Fn.alltrue([Fn.contains(offered.availability_zones, zone) for zone in self._zone_names]),
+                    error_message=(
+                        f"{name} is not offered in every zone of vpc.availability_zones in this account; it is offered in "
+                        f'${{join(", ", sort({offered.fqn}.availability_zones))}}: name zones it is offered in '
+                        "(or their zone IDs) in vpc.availability_zones."
+                    ),
+                )
+            ]
+        )
 
     @property
     def prefix_lists(self) -> dict[str, str]:

@@ -87,6 +87,27 @@ def test_service_policies_reach_only_their_own_resources(env: Synthesized) -> No
                 assert f"${{aws_secretsmanager_secret.secrets_secret_{other}.arn}}" not in resources
 
 
+def test_a_service_decrypts_with_the_shared_data_key_only_its_own_secret(env: Synthesized) -> None:
+    """The platform data key encrypts every service's secret. Secrets Manager calls KMS with the
+    secret's ARN in the encryption context (Secrets Manager User Guide, "Secret encryption and
+    decryption", security-encryption.html; AWS's landing-zone-accelerator conditions its Secrets
+    Manager key grants on `kms:EncryptionContext:SecretARN` the same way), so each service's
+    kms:Decrypt names its own secret: segmentation of payment data does not rest on the
+    GetSecretValue statement alone."""
+    documents = env.data("platform", "aws_iam_policy_document")
+    for service in env.config.services:
+        statements = documents[f"irsa_{service}_permissions"]["statement"]
+        decrypts = [s for s in statements if "kms:Decrypt" in s["actions"]]
+        assert decrypts, service
+        for statement in decrypts:
+            conditions = {c["variable"]: (c["test"], c["values"]) for c in statement["condition"]}
+            assert conditions["kms:EncryptionContext:SecretARN"] == (
+                "StringEquals",
+                [f"${{aws_secretsmanager_secret.secrets_secret_{service}.arn}}"],
+            ), service
+            assert conditions["kms:ViaService"][1] == [f"secretsmanager.{env.config.region}.amazonaws.com"]
+
+
 def test_service_permissions_match_what_each_service_does(env: Synthesized) -> None:
     documents = env.data("platform", "aws_iam_policy_document")
 
