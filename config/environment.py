@@ -179,8 +179,8 @@ class EnvironmentConfig(Frozen):
     @property
     def platform_role_count(self) -> int:
         """IAM roles besides the services': cluster, Fargate pod execution, load balancer controller,
-        Container Insights collector, flow logs."""
-        return 4 + int(self.flow_logs)
+        Container Insights collector, flow logs, and the deploy runner where the API endpoint is private."""
+        return 4 + int(self.flow_logs) + int(not self.endpoint.public)
 
     @property
     def all_fargate_profiles(self) -> Mapping[str, FargateProfileConfig]:
