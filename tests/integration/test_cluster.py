@@ -153,7 +153,13 @@ def test_logs_arrive_for_every_namespace_on_fargate(aws, kube, deployed_config: 
         assert '"kubernetes"' in event["message"] and '"logtag"' in event["message"]
 
 
-def probe_pod(name: str, target: str, port: int) -> dict:
+def probe_pod(name: str, target: str, port: int, public_ecr_mirror: str) -> dict:
+    """A one-shot `nc -z` from a service namespace. It must be a pod the platform would run there: the
+    `services` Fargate profile selects only pods with SERVICE_POD_LABEL (else it stays Pending, no node
+    serves it), and its image comes through the ECR pull-through cache (the namespace's security
+    groups open no internet path, and on Fargate the pod's own interface pulls its image)."""
+    from config.fargate import SERVICE_POD_LABEL
+
     restricted = {
         "runAsNonRoot": True,
         "runAsUser": 65534,
@@ -164,14 +170,14 @@ def probe_pod(name: str, target: str, port: int) -> dict:
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "isolation-probe"}},
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "isolation-probe", SERVICE_POD_LABEL[0]: SERVICE_POD_LABEL[1]}},
         "spec": {
             "restartPolicy": "Never",
             "automountServiceAccountToken": False,
             "containers": [
                 {
                     "name": "probe",
-                    "image": "public.ecr.aws/docker/library/busybox:1.36",
+                    "image": f"{public_ecr_mirror}/docker/library/busybox:1.36",
                     "command": ["nc", "-z", "-w", "5", target, str(port)],
                     "securityContext": restricted,
                     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "64Mi"}},
@@ -181,9 +187,9 @@ def probe_pod(name: str, target: str, port: int) -> dict:
     }
 
 
-def connects(kube, namespace: str, target: str, port: int, name: str) -> bool:
+def connects(kube, namespace: str, target: str, port: int, name: str, public_ecr_mirror: str) -> bool:
     core = kube.CoreV1Api()
-    core.create_namespaced_pod(namespace, probe_pod(name, target, port))
+    core.create_namespaced_pod(namespace, probe_pod(name, target, port, public_ecr_mirror))
     try:
         phase = wait_for(lambda: core.read_namespaced_pod(name, namespace).status.phase in ("Succeeded", "Failed"), timeout=300)
         assert phase, f"{namespace}/{name} did not finish"
@@ -192,7 +198,7 @@ def connects(kube, namespace: str, target: str, port: int, name: str) -> bool:
         core.delete_namespaced_pod(name, namespace)
 
 
-def test_a_service_reaches_another_only_where_declared(kube, deployed_config: EnvironmentConfig) -> None:
+def test_a_service_reaches_another_only_where_declared(kube, deployed_config: EnvironmentConfig, outputs: dict[str, Any]) -> None:
     from eks_platform.service_network import ServiceNetwork
 
     services = deployed_config.services
@@ -205,7 +211,9 @@ def test_a_service_reaches_another_only_where_declared(kube, deployed_config: En
             pods = kube.CoreV1Api().list_namespaced_pod(target_spec.namespace, label_selector=f"app.kubernetes.io/instance={target}")
             address = pods.items[0].status.pod_ip
             allowed = target in spec.reaches
-            assert connects(kube, spec.namespace, address, port, f"probe-{target}"[:63]) is allowed, f"{name} -> {target}:{port}"
+            probe = f"probe-{target}"[:63]
+            mirror = outputs["public_ecr_mirror"]
+            assert connects(kube, spec.namespace, address, port, probe, mirror) is allowed, f"{name} -> {target}:{port}"
 
 
 def test_service_pods_carry_their_security_groups_and_readiness_gates(kube, deployed_config: EnvironmentConfig, outputs) -> None:
