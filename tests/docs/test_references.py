@@ -98,3 +98,12 @@ def test_every_repository_path_named_exists(doc: Path) -> None:
     named = (path for path in re.findall(r"`([\w./-]+\.py)`", text) if path.startswith(roots))
     missing = [path for path in named if not (REPO_ROOT / path).is_file()]
     assert not missing, f"{doc.name} names paths that do not exist: {sorted(set(missing))}"
+
+
+@pytest.mark.parametrize("doc", DOCS[1:], ids=IDS[1:])
+def test_a_readme_section_named_by_a_guide_exists(doc: Path) -> None:
+    """`README, "Rollouts"` or `README ("Destroying")`: sections moved to the guides leave such pointers behind."""
+    readme = anchors((REPO_ROOT / "README.md").read_text())
+    named = re.findall(r"README[,:]? \(?\"([^\"]+)\"", doc.read_text())
+    missing = [section for section in named if re.sub(r"[^\w\- ]", "", section.lower()).replace(" ", "-") not in readme]
+    assert not missing, f"{doc.name} points at README sections that are not there: {missing}"
