@@ -24,3 +24,10 @@ def test_the_sample_run_lists_every_api_left_out_on_the_emulator(synthesized: di
     emulator = synthesized["local"].config.emulator
     assert emulator is not None
     assert listed == {str(getattr(feature, "value", feature)) for feature in emulator.omit}
+
+
+def test_the_front_page_names_the_shipped_kubernetes_version_and_services(synthesized: dict[str, Synthesized]) -> None:
+    (version,) = re.findall(r"EKS (\d+\.\d+)\n", README)
+    assert {env.config.kubernetes_version for env in synthesized.values()} == {version}
+    named = set(re.findall(r"`([a-z-]+)`", README.split("services, installed from one hardened chart")[0].rsplit("namespaces", 1)[1]))
+    assert named == set(synthesized["prod"].config.services)
