@@ -13,6 +13,7 @@ import pytest
 from workloads.service_chart import CHART_DIR
 
 FACTS = CHART_DIR.parent.parent / "workloads" / "data" / "rollout_facts.json"
+FARGATE_SIZES = CHART_DIR.parent.parent / "workloads" / "data" / "fargate_pod_sizes.json"
 
 Manifests = dict[tuple[str, str], list[dict[str, Any]]]
 
@@ -207,3 +208,19 @@ def test_selector_labels_ignore_user_labels(configs) -> None:
     deployment = next(m for m in manifests if "kind: Deployment" in m)
     selector = deployment.split("selector:")[1].split("strategy:")[0]
     assert "team" not in selector
+
+
+def test_the_largest_memory_request_is_the_largest_fargate_size_less_its_components(configs) -> None:
+    """A pod's memory request plus what Fargate reserves for the kubelet, kube-proxy and containerd must fit its
+    largest size (EKS user guide, recorded in workloads/data/fargate_pod_sizes.json): one MiB more is refused."""
+    from workloads.service_chart import release_values, render
+
+    facts = json.loads(FARGATE_SIZES.read_text())["facts"]
+    largest_gb = max(max(sizes) if isinstance(sizes, list) else sizes["to"] for sizes in facts["combinations_gb"].values())
+    largest = int(largest_gb * 1024) - facts["kubernetes_components_memory_mib"]
+    values = release_values(configs["prod"].services["payment"], "example.com/tap/payment")
+    values["resources"] = {"requests": {"cpu": "16", "memory": f"{largest}Mi"}, "limits": {"memory": f"{largest}Mi"}}
+    render(values, release="payment", namespace="payment")
+    values["resources"]["requests"]["memory"] = values["resources"]["limits"]["memory"] = f"{largest + 1}Mi"
+    with pytest.raises(helm.HelmError, match=rf"resources\.requests\.memory \({largest + 1}Mi\) must be at most {largest}Mi"):
+        render(values, release="payment", namespace="payment")

@@ -85,7 +85,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if hasSuffix "Gi" . -}}{{ mul (trimSuffix "Gi" . | int) 1024 }}{{- else -}}{{ trimSuffix "Mi" . | int }}{{- end -}}
 {{- end -}}
 
-{{/* What Fargate can run: at most 16 vCPU and 120Gi per pod; and a request no larger than its limit. */}}
+{{/* What Fargate can run: at most 16 vCPU and 120Gi per pod, of which Fargate takes 256Mi for the kubelet,
+     kube-proxy and containerd before sizing the pod (EKS user guide, "Fargate Pod configuration";
+     workloads/data/fargate_pod_sizes.json); and a request no larger than its limit. */}}
 {{- define "service.validateSize" -}}
 {{- $r := .Values.resources -}}
 {{- $cpu := include "service.millicores" $r.requests.cpu | int -}}
@@ -94,8 +96,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if or (gt $cpu 16000) (lt $cpu 1) -}}
 {{- fail (printf "resources.requests.cpu (%s) must be from 1m to 16 (Fargate runs at most 16 vCPU per pod)" $r.requests.cpu) -}}
 {{- end -}}
-{{- if gt $request 122880 -}}
-{{- fail (printf "resources.requests.memory (%s) must be at most 120Gi (Fargate runs at most 120 GiB per pod)" $r.requests.memory) -}}
+{{- if gt $request 122624 -}}
+{{- fail (printf "resources.requests.memory (%s) must be at most 122624Mi: Fargate adds 256Mi for its Kubernetes components to a pod's request and runs at most 120Gi per pod, so a larger request finds no Fargate size and the pod stays Pending" $r.requests.memory) -}}
 {{- end -}}
 {{- if gt $limit 122880 -}}
 {{- fail (printf "resources.limits.memory (%s) must be at most 120Gi (Fargate runs at most 120 GiB per pod)" $r.limits.memory) -}}
