@@ -66,7 +66,7 @@ def check_runnable(config: EnvironmentConfig) -> None:
     if config.endpoint.public:
         raise ConfigError(
             f"{where}: endpoint.public: the API endpoint is public here, so the platform creates no runner; "
-            "apply the workloads stack directly (README: 'Deploying to real AWS', step 7)"
+            "apply the workloads stack directly (docs/platform-team.md, 'Deploying to real AWS', step 7)"
         )
     if not isinstance(config.backend, S3Backend) and config.emulator is None:
         raise ConfigError(f"{where}: backend: kind local keeps Terraform state on this machine, which the runner cannot use; use kind s3")

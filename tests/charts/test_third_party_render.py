@@ -188,7 +188,7 @@ def only(manifests: list[dict], kind: str) -> dict:
 
 
 def test_metrics_server_listens_off_the_kubelet_port_as_the_chart_renders_it(third_party: Rendered) -> None:
-    """The README's claim, in the manifests: two replicas serving on 10251 (Fargate's kubelet holds 10250)."""
+    """docs/runtime.md's claim, in the manifests: two replicas serving on 10251 (Fargate's kubelet holds 10250)."""
     for (env, chart), manifests in third_party.items():
         if chart != "metrics-server":
             continue

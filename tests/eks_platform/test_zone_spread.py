@@ -1,4 +1,4 @@
-"""Zone spread on Fargate comes from the profiles' subnets, not from pod constraints (README, "Zone spread")."""
+"""Zone spread on Fargate comes from the profiles' subnets, not from pod constraints (docs/runtime.md, "Zone spread")."""
 
 from __future__ import annotations
 

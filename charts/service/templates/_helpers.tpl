@@ -53,7 +53,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- include "service.validateRollout" . -}}
 {{- end -}}
 
-{{/* A rollout must fit its release's Helm timeout (README, "Rollouts"): maxSurge is a percentage,
+{{/* A rollout must fit its release's Helm timeout (docs/runtime.md, "Rollouts"): maxSurge is a percentage,
      which Kubernetes rounds up, so a wave starts ceil(maxReplicas * percent / 100) pods and the
      largest rollout takes ceil(maxReplicas / surge) waves of podStartSeconds each. */}}
 {{- define "service.validateRollout" -}}
