@@ -76,15 +76,28 @@ def example_warnings(config: EnvironmentConfig) -> list[str]:
     ]
 
 
+def silent_alarms_warning(config: EnvironmentConfig) -> list[str]:
+    """An environment whose alarms reach nobody says so at every synth: allowed outside protected environments
+    (config/environment_rules.py refuses it there), but nobody should learn it from an outage."""
+    if config.emulator is not None or config.alarms.notifies:
+        return []
+    return [
+        f"config/environments/{config.name}.yaml: alarms: the alarms of {config.name} notify nobody (no topic_arns, no "
+        "created topic with subscriptions); set one to be paged (docs/operations.md)"
+    ]
+
+
 def synth_warnings(config: EnvironmentConfig, *, in_full: bool) -> list[str]:
-    """What a synth says about example values: every line where a real deploy starts (`in_full`: the
-    cdktf CLI's deploy, `make preflight`, `make warnings`), else one line with the command that lists
-    them, so a synth's result is not buried under a dozen warnings."""
-    lines = example_warnings(config)
-    if in_full or not lines:
+    """What a synth says before a real deploy: every line where a real deploy starts (`in_full`: the cdktf CLI's
+    deploy, `make preflight`, `make warnings`), else one line with the command that lists them, so a synth's result
+    is not buried under a dozen warnings; that line also says when the alarms notify nobody."""
+    lines = [*example_warnings(config), *silent_alarms_warning(config)]
+    if in_full or len(lines) <= 1:
         return lines
-    count = f"{len(lines)} example value{'s' if len(lines) > 1 else ''}"
-    return [f"{count} still in place in {config.name} (replace them before deploying to AWS): `make warnings ENV={config.name}` lists them"]
+    examples = len(lines) - len(silent_alarms_warning(config))
+    count = f"{examples} example value{'s' if examples > 1 else ''} still in place in {config.name}"
+    silent = ", and its alarms notify nobody" if silent_alarms_warning(config) else ""
+    return [f"{count}{silent} (replace them before deploying to AWS): `make warnings ENV={config.name}` lists them"]
 
 
 def _values_file_setting(service: str, environment: str, field: str, value: str) -> str:

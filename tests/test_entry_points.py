@@ -157,7 +157,7 @@ def test_a_plain_synth_prints_its_result_and_a_few_lines(validated_copy: tuple[P
     assert len(warnings) <= 3, warnings  # the Kubernetes version, the example values, the Elastic IP quota
     assert any(
         re.fullmatch(
-            r"warning: \d+ example values still in place in dev \(replace them before deploying to AWS\): "
+            r"warning: \d+ example values still in place in dev, and its alarms notify nobody \(replace them before deploying to AWS\): "
             r"`make warnings ENV=dev` lists them",
             line,
         )

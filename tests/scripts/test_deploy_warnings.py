@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from config.examples import example_warnings, synth_warnings
+from config.examples import example_warnings, silent_alarms_warning, synth_warnings
 from config.model import EnvironmentConfig
 from scripts.deploy_warnings import deploy_warnings, main
 
@@ -17,9 +17,10 @@ def test_a_synth_counts_the_example_values_in_one_line(configs: dict[str, Enviro
     listed = example_warnings(dev)
     assert len(listed) > 1, "the shipped dev environment carries example values"
     assert synth_warnings(dev, in_full=False) == [
-        f"{len(listed)} example values still in place in dev (replace them before deploying to AWS): `make warnings ENV=dev` lists them"
+        f"{len(listed)} example values still in place in dev, and its alarms notify nobody (replace them before deploying to AWS): "
+        "`make warnings ENV=dev` lists them"
     ]
-    assert synth_warnings(dev, in_full=True) == listed
+    assert synth_warnings(dev, in_full=True) == [*listed, *silent_alarms_warning(dev)]
     assert synth_warnings(configs["local"], in_full=False) == []  # the emulator never reaches AWS
 
 
@@ -50,3 +51,14 @@ def test_an_unknown_environment_is_one_line(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().err.splitlines() == [
         "error: unknown environment 'nope': choose one of dev, local, prod, staging (files in config/environments/)"
     ]
+
+
+def test_alarms_that_notify_nobody_are_said_at_every_synth(configs: dict[str, EnvironmentConfig]) -> None:
+    """dev as shipped pages nobody (allowed outside protected environments): every synth says so, in its own line."""
+    (line,) = silent_alarms_warning(configs["dev"])
+    assert line.startswith("config/environments/dev.yaml: alarms: the alarms of dev notify nobody")
+    assert line in synth_warnings(configs["dev"], in_full=True)
+    for name in ("staging", "prod", "local"):  # a topic with subscribers, a given topic; the emulator never pages
+        assert silent_alarms_warning(configs[name]) == []
+    paged = configs["dev"].alarms.model_copy(update={"topic_arns": ("arn:aws:sns:us-east-1:210987654321:oncall",)})
+    assert silent_alarms_warning(configs["dev"].model_copy(update={"alarms": paged})) == []
