@@ -8,9 +8,12 @@ one object silently replacing another).
 from __future__ import annotations
 
 # IAM roles the platform creates as `<cluster>-<suffix>` (eks_platform: cluster.py, fargate.py,
-# network.py, stack.py). A service's IRSA role is `<cluster>-<service>`, so these service names
-# would collide with them.
-PLATFORM_ROLE_SUFFIXES: frozenset[str] = frozenset({"cluster", "fargate-pods", "vpc-flow-logs", "alb-controller", "container-insights"})
+# network.py, stack.py, deploy_runner.py). A service's IRSA role is `<cluster>-<service>`, so these service
+# names would collide with them. tests/eks_platform/test_reserved_names.py checks every role the platform
+# stack creates against this set, so a new platform role cannot be added without reserving its name.
+PLATFORM_ROLE_SUFFIXES: frozenset[str] = frozenset(
+    {"cluster", "fargate-pods", "vpc-flow-logs", "alb-controller", "container-insights", "deploy-workloads"}
+)
 
 # Namespaces Kubernetes, EKS or this platform use for their own pods (the load balancer
 # controller and CoreDNS in kube-system, Fargate's log router configuration in aws-observability,
