@@ -185,8 +185,9 @@ class EnvironmentConfig(Frozen):
     @property
     def platform_role_count(self) -> int:
         """IAM roles besides the services': cluster, Fargate pod execution, load balancer controller,
-        Container Insights collector, flow logs."""
-        return 4 + int(self.flow_logs)
+        Container Insights collector, flow logs, and the deploy runner of a private endpoint (eks_platform/stack.py;
+        tests/eks_platform/test_reserved_names.py counts them in the synthesized stack)."""
+        return 4 + int(self.flow_logs) + int(not self.endpoint.public)
 
     @property
     def all_fargate_profiles(self) -> Mapping[str, FargateProfileConfig]:

@@ -19,6 +19,8 @@ def test_every_platform_role_name_is_reserved_from_services(env: Synthesized) ->
     assert names and all(name.startswith(prefix) for name in names)
     platform_roles = {name.removeprefix(prefix) for name in names if name not in service_roles}
     assert platform_roles <= PLATFORM_ROLE_SUFFIXES, platform_roles - PLATFORM_ROLE_SUFFIXES
+    # The IAM roles quota check (config/environment_rules.py) counts the platform's roles without synthesizing.
+    assert len(platform_roles) == env.config.platform_role_count
 
 
 def test_a_service_named_like_a_platform_role_is_refused() -> None:
