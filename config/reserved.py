@@ -63,8 +63,10 @@ PLATFORM_OWNED_VALUES: tuple[str, ...] = (
     "loadBalancer",
     "rollout.timeoutSeconds",
 )
-# Label keys the chart sets itself; podLabels may not set them (the first two are the selector).
-CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/")
+# Label keys the chart sets itself; podLabels may not set them (the first two are the selector; tap.platform/compute
+# is what the services Fargate profile selects). charts/service/values.schema.json (labelKey) refuses them, and with
+# them every key under kubernetes.io/ and k8s.io/, which Kubernetes reserves for its core components.
+CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/", "tap.platform/")
 
 
 def reserved_namespace(namespace: str) -> bool:
