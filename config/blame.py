@@ -93,8 +93,10 @@ def blamed(first: Claimant, second: Claimant) -> tuple[Claimant, Claimant, str]:
 
 
 def _modified(file: str) -> int:
+    """When the file itself last changed: a symlink's own time (lstat), so a file made a link to another user file
+    is the new claim, not the file it names."""
     try:
-        return os.stat(REPO_ROOT / file).st_mtime_ns
+        return os.lstat(REPO_ROOT / file).st_mtime_ns
     except OSError:
         return 0
 

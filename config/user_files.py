@@ -191,7 +191,8 @@ def _read(path: Path, resolved: Path) -> dict[str, Any]:
         raise UserFileError(
             f"{display(path)}: line {line}: not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
         ) from None
-    control = _CONTROL_CHARACTER.search(text, 1 if text.startswith("\ufeff") else 0)  # a byte order mark may open a file
+    text = text.removeprefix("\ufeff")  # a byte order mark may open a file (editors on Windows write one); nowhere else
+    control = _CONTROL_CHARACTER.search(text)
     if control:
         # YAML escapes ("\0", "\x1b") are checked after parsing (_check_strings); raw ones are refused here.
         line = text.count("\n", 0, control.start()) + 1
