@@ -64,6 +64,11 @@ def load_environment(
     if raw.get("name", name) != name:
         raise ConfigError(f"{display_path(path)}: name: must match the file name ({name!r}), got {raw.get('name')!r}")
     raw["name"] = name
+    if "services" in raw:  # it would be replaced below without a word
+        raise ConfigError(
+            f"{display_path(path)}: services: unknown field (an environment's services are the folders of {display_path(services_dir)}/, "
+            "with values-<environment>.yaml for what differs here)"
+        )
     raw["services"] = {service.name: service for service in load_services(name, services_dir, environments=known)}
     try:
         config = EnvironmentConfig.model_validate(raw)
