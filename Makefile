@@ -24,8 +24,10 @@ SAFE_ARG_CHARS := $(SAFE_NAME_CHARS) / = , : @ +
 # $(call unsafe_chars,TEXT,ALLOWED): what is left of TEXT once every allowed character is removed (no $(eval):
 # a newline in TEXT would make it two makefile lines).
 unsafe_chars = $(strip $(if $(2),$(call unsafe_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,999,$(2))),$(1)))
-# $(call check_var,NAME,ALLOWED,WORDS): refuse NAME unless its raw value has only ALLOWED characters (and at most one word when WORDS is 1).
-check_var = $(if $(or $(call unsafe_chars,$(value $(1)),$(2)),$(and $(filter 1,$(3)),$(word 2,$(value $(1))))),$(error $(1) is refused: $(if $(filter 1,$(3)),one word of ,)letters, digits and $(wordlist 63,99,$(2)) only (it reaches a shell line)))
+# $(call check_var,NAME,ALLOWED,WORDS): refuse NAME unless its raw value has only ALLOWED characters (and, when WORDS is 1,
+# is one word not starting with '-': it is a program's argument, and `ENV=--allow-partial` would be read as an option).
+check_var = $(if $(or $(call unsafe_chars,$(value $(1)),$(2)),$(and $(filter 1,$(3)),$(or $(word 2,$(value $(1))),$(filter -%,$(value $(1)))))),$(error $(1) is refused: $(if $(filter 1,$(3)),one word of ,)letters, digits and $(wordlist 63,99,$(2)) only$(if $(filter 1,$(3)),$(comma) not starting with -,) (it reaches a shell line)))
+comma := ,
 $(call check_var,PYTHON,$(SAFE_ARG_CHARS),1)
 # ENV, STACK and ARGS are checked where a recipe uses them (when make expands that recipe, before its shell
 # runs): a shell's own ENV in the environment (some set it to a startup file) stops only the targets that use it.
@@ -137,7 +139,7 @@ preflight: requirements .venv/.synced warnings ## before a real workloads apply:
 # given (never expanded), and only a name made of a-z, 0-9 and '-' (one word) reaches a recipe.
 NAME_CHARACTERS := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 -
 without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
-SAFE_NAME := $(if $(filter 1,$(words $(value NAME))),$(if $(call without,$(value NAME),$(NAME_CHARACTERS)),,$(value NAME)))
+SAFE_NAME := $(if $(filter 1,$(words $(value NAME))),$(if $(or $(call without,$(value NAME),$(NAME_CHARACTERS)),$(filter -%,$(value NAME))),,$(value NAME)))
 NAME_RULE := NAME: a service name of lower-case letters, digits and '-' is required, e.g. NAME=shop (nothing written)
 
 service-name: ## (internal) refuse a missing or unsafe NAME in one line

@@ -32,7 +32,7 @@ if __name__ == "__main__":
     _retry = f"make synth ENV={_environment}" if re.fullmatch(r"[a-z0-9-]{1,16}", _environment) else "make synth ENV=<environment>"
     requirements.exit_if_unmet(["python", "packages", "node"], retry=_retry)
 
-from app.synthesis import SynthFailed, check_output_folder, synthesize
+from app.synthesis import SynthFailed, check_output_folder, check_output_location, synthesize
 from app_support.process_lifetime import Interrupted, raise_on_signals
 from app_support.stack_names import platform_stack_name, workloads_stack_name
 from config.eks_versions import creation_error, support_warning
@@ -95,6 +95,7 @@ def main(argv: list[str]) -> int:
         # start: configuration only (half a second at 100 services), so such a refusal never starts a node runtime.
         configs = load_all_environments(loaded={environment: config})
         # Before any work: a symlink or a file where the synth writes is refused, not written through.
+        check_output_location(OUTPUT, Path(__file__).resolve().parent)
         check_output_folder(OUTPUT, [platform_stack_name(environment), workloads_stack_name(environment)])
         refused = creation_error(config.kubernetes_version, dt.date.today(), config_file=f"config/environments/{environment}.yaml")
         if refused:

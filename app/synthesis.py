@@ -173,6 +173,28 @@ def check_output_folder(outdir: Path, stack_names: Sequence[str]) -> None:
         )
 
 
+# The one folder of the repository the synth writes (cdktf.json `output`); every other one holds files users edit or
+# the project's own code, which an output folder there would overwrite or be read as (services/stacks as a service).
+OUTPUT_FOLDER_NAME = "cdktf.out"
+
+
+def check_output_location(output: Path, repo_root: Path) -> None:
+    """Refuses an output folder (CDKTF_OUTDIR) that is the repository, holds it, or lies in it outside cdktf.out/:
+    the stacks, the manifest and the staging folder beside it would land among the files the project reads."""
+    resolved, root = output.resolve(), repo_root.resolve()
+    inside = resolved.is_relative_to(root)
+    if (
+        root.is_relative_to(resolved)
+        or (inside and not resolved.is_relative_to(root / OUTPUT_FOLDER_NAME))
+        or resolved == root / OUTPUT_FOLDER_NAME / "stacks"
+    ):
+        shown = os.path.relpath(resolved, root) if inside else str(resolved)
+        raise OutputFolderError(
+            f"{shown}: the output folder (CDKTF_OUTDIR) must be {OUTPUT_FOLDER_NAME}/ or a folder outside the repository; "
+            "anywhere else in it the synth would write among the files the project reads"
+        )
+
+
 def _mkdir(path: Path) -> None:
     """A real directory at `path` (created if missing); anything else there stops the write."""
     with contextlib.suppress(FileExistsError):

@@ -5,15 +5,30 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from config.quotas import IAM_PATH_MAX, IAM_ROLE_NAME_MAX, IAM_USER_NAME_MAX
 from config.rules import IAM_PRINCIPAL_ARN
 
 
+def principal_name(arn: str) -> str:
+    """The role or user name of a principal ARN (its last path segment), lower-cased: IAM names are unique without case."""
+    return arn.rsplit("/", 1)[1].lower()
+
+
 def principal_arns(value: tuple[str, ...]) -> tuple[str, ...]:
-    """IAM role or user ARNs, each once (an access entry is per principal: a second one fails with ResourceInUseException)."""
+    """IAM role or user ARNs within IAM's name and path lengths, each once, in any case (an access entry is per
+    principal: a second one fails with ResourceInUseException, and IAM names are unique without case)."""
     for arn in value:
         if not IAM_PRINCIPAL_ARN.fullmatch(arn):
             raise ValueError(f"{arn!r} is not an IAM role or user ARN")
-    repeated = sorted(arn for arn, count in Counter(value).items() if count > 1)
+        kind, _, rest = arn.split(":", 5)[5].partition("/")
+        path, _, name = rest.rpartition("/")
+        limit = IAM_ROLE_NAME_MAX if kind == "role" else IAM_USER_NAME_MAX
+        if not name or len(name) > limit or len(path) + 2 > IAM_PATH_MAX:
+            raise ValueError(
+                f"{arn!r}: an IAM {kind} name is 1 to {limit} characters and its path at most {IAM_PATH_MAX} (IAM hard limits): "
+                "no such principal can exist"
+            )
+    repeated = sorted(arn for arn, count in Counter(arn.lower() for arn in value).items() if count > 1)
     if repeated:
         raise ValueError(f"{repeated[0]!r} is listed twice; each principal gets one access entry")
     return value

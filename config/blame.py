@@ -42,6 +42,8 @@ def changed_files() -> frozenset[str] | None:
     """Files added or changed since the merge base (committed, staged, in the working tree or untracked), or None
     when git cannot tell. Bounded: each git call has a timeout."""
     refs = [os.environ["TAP_BASE_REF"]] if os.environ.get("TAP_BASE_REF") else list(BASE_REFS)
+    # A ref is never an option: TAP_BASE_REF=--something would reach git's command line as one.
+    refs = [ref for ref in refs if not ref.startswith("-")]
 
     def git(*arguments: str) -> str | None:
         try:
@@ -93,8 +95,10 @@ def blamed(first: Claimant, second: Claimant) -> tuple[Claimant, Claimant, str]:
 
 
 def _modified(file: str) -> int:
+    """When the file itself last changed: a symlink's own time (lstat), so a file made a link to another user file
+    is the new claim, not the file it names."""
     try:
-        return os.stat(REPO_ROOT / file).st_mtime_ns
+        return os.lstat(REPO_ROOT / file).st_mtime_ns
     except OSError:
         return 0
 

@@ -6,12 +6,14 @@ import functools
 import re
 from pathlib import Path
 
-import yaml
-
 from config.errors import ConfigError
+from config.user_files import read_user_yaml
 
 TABLE = Path(__file__).with_name("eks_addons.yaml")
 TABLE_NAME = "config/eks_addons.yaml"
+# The add-ons the platform installs (eks_platform/addons.py ADDONS; a test keeps the two equal): the table names
+# exactly these, so a misspelled or extra row is refused instead of ignored, and a missing one named.
+MANAGED_ADDONS: tuple[str, ...] = ("coredns",)
 # EKS add-on versions as AWS publishes them: v<major>.<minor>.<patch>-eksbuild.<n>.
 ADDON_VERSION = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+", re.ASCII)
 KUBERNETES_VERSION = re.compile(r"1\.[0-9]{2}", re.ASCII)
@@ -20,9 +22,13 @@ KUBERNETES_VERSION = re.compile(r"1\.[0-9]{2}", re.ASCII)
 @functools.cache
 def addon_table() -> dict[str, dict[str, str]]:
     """{add-on: {kubernetes version: add-on version}}, checked: a malformed row is one line naming it."""
-    rows = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
-    if not isinstance(rows, dict) or not rows:
-        raise ConfigError(f"{TABLE_NAME}: must map each add-on name to its versions")
+    # A file the platform team edits: read as untrusted like every other (size, UTF-8, no aliases, tags or duplicate keys).
+    rows = read_user_yaml(TABLE, TABLE.parent)
+    if sorted(rows) != sorted(MANAGED_ADDONS):
+        raise ConfigError(
+            f"{TABLE_NAME}: must map exactly the add-ons the platform installs ({', '.join(MANAGED_ADDONS)}) to their versions, "
+            f"got {', '.join(map(repr, rows)) or 'none'}"
+        )
     table: dict[str, dict[str, str]] = {}
     for addon, versions in rows.items():
         if not isinstance(addon, str) or not isinstance(versions, dict):

@@ -152,6 +152,12 @@ class EnvironmentConfig(Frozen):
             dns_label(name)
         if "kube-system" not in value:
             raise ValueError("a 'kube-system' profile is required: CoreDNS and the load balancer controller run on Fargate")
+        # By what it selects, not by its name: a selector with labels takes only some of kube-system's pods.
+        if not any(s.namespace == "kube-system" and not s.labels for s in value["kube-system"].selectors):
+            raise ValueError(
+                "kube-system: the 'kube-system' profile must select the namespace kube-system without labels: CoreDNS and the "
+                "load balancer controller run there on Fargate, and without it they never start"
+            )
         return value
 
     @model_validator(mode="after")
@@ -179,7 +185,8 @@ class EnvironmentConfig(Frozen):
     @property
     def platform_role_count(self) -> int:
         """IAM roles besides the services': cluster, Fargate pod execution, load balancer controller,
-        Container Insights collector, flow logs, and the deploy runner where the API endpoint is private."""
+        Container Insights collector, flow logs, and the deploy runner of a private endpoint (eks_platform/stack.py;
+        tests/eks_platform/test_reserved_names.py counts them in the synthesized stack)."""
         return 4 + int(self.flow_logs) + int(not self.endpoint.public)
 
     @property

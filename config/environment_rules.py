@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from config.access import principal_key
+from config.access import principal_key, principal_name
 from config.blame import blamed_service
 from config.claims import check_claims
 from config.emulator import EmulatorFeature
@@ -128,25 +128,30 @@ def cluster_access_is_explicit(config: EnvironmentConfig) -> None:
             "cluster_admin_arns: list at least one IAM role or user: the principal that applies the workloads "
             "stack and the operators (nobody is made cluster admin implicitly)"
         )
-    admins = set(config.cluster_admin_arns)
     keys: dict[str, str] = {}
     # Each principal under the field (tier) that lists it, in tier order: a collision is reported under the later one.
     tiers = [("cluster_admin_arns", arn) for arn in config.cluster_admin_arns]
     tiers += [("cluster_viewer_arns", arn) for arn in config.cluster_viewer_arns]
     tiers += [(f"service_team_arns.{service}", arn) for service, arns in config.service_team_arns.items() for arn in arns]
+    # One tier per principal, compared without case (IAM names are unique without case): a second access entry
+    # for one principal fails at apply (ResourceInUseException). A team may edit several services' namespaces.
+    tier_of: dict[str, str] = {}
+    own = f"{config.cluster_name}-"
     for field, arn in tiers:
         other = keys.setdefault(principal_key(arn), arn)
         if other != arn:
             raise ValueError(f"{field}: {arn!r} and {other!r} would share the access entry name {principal_key(arn)!r}")
-    for arn in config.cluster_viewer_arns:
-        if arn in admins:
-            raise ValueError(f"cluster_viewer_arns: {arn!r} is already in cluster_admin_arns; list each principal once")
-    for service, arns in config.service_team_arns.items():
+        listed = tier_of.setdefault(arn.lower(), field)
+        if listed != field and not (listed.startswith("service_team_arns.") and field.startswith("service_team_arns.")):
+            raise ValueError(f"{field}: {arn!r} is already in {listed}; list each principal once")
+        if principal_name(arn).startswith(own):
+            raise ValueError(
+                f"{field}: {arn!r} is in the platform's own role name space ({own}...: the cluster, Fargate, the deploy runner, "
+                "every service's role), which EKS or the platform already gives the access it needs; name a person's or a pipeline's role"
+            )
+    for service in config.service_team_arns:
         if service not in config.services:
             raise ValueError(f"service_team_arns.{service}: not a service (services: {', '.join(sorted(config.services))})")
-        for arn in arns:
-            if arn in admins:
-                raise ValueError(f"service_team_arns.{service}: {arn!r} is already in cluster_admin_arns; list each principal once")
 
 
 def services_fit_the_platform(config: EnvironmentConfig) -> None:

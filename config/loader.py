@@ -7,6 +7,7 @@ file, the field and the rule.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -63,6 +64,11 @@ def load_environment(
     if raw.get("name", name) != name:
         raise ConfigError(f"{display_path(path)}: name: must match the file name ({name!r}), got {raw.get('name')!r}")
     raw["name"] = name
+    if "services" in raw:  # it would be replaced below without a word
+        raise ConfigError(
+            f"{display_path(path)}: services: unknown field (an environment's services are the folders of {display_path(services_dir)}/, "
+            "with values-<environment>.yaml for what differs here)"
+        )
     raw["services"] = {service.name: service for service in load_services(name, services_dir, environments=known)}
     try:
         config = EnvironmentConfig.model_validate(raw)
@@ -128,6 +134,38 @@ def check_environments_do_not_collide(configs: Mapping[str, EnvironmentConfig], 
                     lambda loser, winner: (
                         f"vpc.cidr: {configs[loser].vpc.cidr} overlaps {winner}'s {configs[winner].vpc.cidr}; "
                         "environments need disjoint VPC ranges"
+                    ),
+                )
+    # What one environment lets in (its internal load balancers' clients, its private API endpoint's sources) is never
+    # another environment's VPC: environments may be peered, and each one's pods are its own to admit.
+    for name in names:
+        config = configs[name]
+        admitted = {
+            "vpc.internal_clients": config.vpc.internal_clients,
+            "endpoint.private_access_cidrs": config.endpoint.private_access_cidrs,
+        }
+        for field, cidrs in admitted.items():
+            for cidr in cidrs:
+                other = next((o for o in names if o != name and ipaddress.ip_network(cidr).overlaps(configs[o].vpc.network)), None)
+                if other is not None:
+                    raise refuse(
+                        name,
+                        f"{field}: {cidr!r} overlaps {other}'s VPC {configs[other].vpc.cidr}; an environment admits networks "
+                        "outside every environment (VPN, office, CI), never another environment's pods",
+                    )
+    # State locations: `<key_prefix>/<env>/` in a bucket (or `<directory>/<env>/` on disk) may not lie inside another
+    # environment's (dev's prefix `eks-platform/prod` puts dev's state under prod's `eks-platform/prod/`).
+    for index, first in enumerate(names):
+        for second in names[index + 1 :]:
+            (where, mine), (other_where, theirs) = configs[first].backend.location(first), configs[second].backend.location(second)
+            if where == other_where and (mine.startswith(theirs) or theirs.startswith(mine)):
+                raise conflict(
+                    first,
+                    second,
+                    lambda loser, winner, where=where: (
+                        f"backend: the state of {loser} ({configs[loser].backend.location(loser)[1]}...) lies inside or around "
+                        f"{winner}'s ({configs[winner].backend.location(winner)[1]}...) in {where}; each environment's state "
+                        "has a location of its own, so no apply, lock or policy of one reaches another's"
                     ),
                 )
     suffixes: dict[str, str] = {}

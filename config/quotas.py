@@ -53,6 +53,10 @@ LOG_GROUPS_PER_REGION = Quota(1_000_000, "CloudWatch Logs quota 'Log groups per 
 HELM_RELEASE_NAME_MAX = 53
 # IAM: role names are at most 64 characters (IAM hard limit, CreateRole).
 IAM_ROLE_NAME_MAX = 64
+# IAM: user names at most 64 characters, paths at most 512 (IAM hard limits, CreateUser and CreateRole;
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "IAM name requirements"; taken 2026-12-05).
+IAM_USER_NAME_MAX = 64
+IAM_PATH_MAX = 512
 
 # IAM: "Role policy size", the aggregate of a role's inline policies in characters, whitespace not counted
 # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "IAM and AWS STS quotas"; taken

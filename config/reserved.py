@@ -8,9 +8,12 @@ one object silently replacing another).
 from __future__ import annotations
 
 # IAM roles the platform creates as `<cluster>-<suffix>` (eks_platform: cluster.py, fargate.py,
-# network.py, stack.py). A service's IRSA role is `<cluster>-<service>`, so these service names
-# would collide with them.
-PLATFORM_ROLE_SUFFIXES: frozenset[str] = frozenset({"cluster", "fargate-pods", "vpc-flow-logs", "alb-controller", "container-insights"})
+# network.py, stack.py, deploy_runner.py). A service's IRSA role is `<cluster>-<service>`, so these service
+# names would collide with them. tests/eks_platform/test_reserved_names.py checks every role the platform
+# stack creates against this set, so a new platform role cannot be added without reserving its name.
+PLATFORM_ROLE_SUFFIXES: frozenset[str] = frozenset(
+    {"cluster", "fargate-pods", "vpc-flow-logs", "alb-controller", "container-insights", "deploy-workloads"}
+)
 
 # Namespaces Kubernetes, EKS or this platform use for their own pods (the load balancer
 # controller and CoreDNS in kube-system, Fargate's log router configuration in aws-observability,
@@ -60,8 +63,10 @@ PLATFORM_OWNED_VALUES: tuple[str, ...] = (
     "loadBalancer",
     "rollout.timeoutSeconds",
 )
-# Label keys the chart sets itself; podLabels may not set them (the first two are the selector).
-CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/")
+# Label keys the chart sets itself; podLabels may not set them (the first two are the selector; tap.platform/compute
+# is what the services Fargate profile selects). charts/service/values.schema.json (labelKey) refuses them, and with
+# them every key under kubernetes.io/ and k8s.io/, which Kubernetes reserves for its core components.
+CHART_LABEL_PREFIXES: tuple[str, ...] = ("app.kubernetes.io/", "helm.sh/", "tap.platform/")
 
 
 def reserved_namespace(namespace: str) -> bool:

@@ -23,7 +23,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from config.errors import ConfigError, one_line
+from config.errors import INVISIBLE, ConfigError, one_line
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # No configuration or values file is anywhere near this (the largest shipped one is under 2 KiB);
@@ -191,6 +191,7 @@ def _read(path: Path, resolved: Path) -> dict[str, Any]:
         raise UserFileError(
             f"{display(path)}: line {line}: not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
         ) from None
+    text = text.removeprefix("\ufeff")  # a byte order mark may open a file (editors on Windows write one); nowhere else
     control = _CONTROL_CHARACTER.search(text)
     if control:
         # YAML escapes ("\0", "\x1b") are checked after parsing (_check_strings); raw ones are refused here.
@@ -220,10 +221,12 @@ def _read(path: Path, resolved: Path) -> dict[str, Any]:
 
 
 # Raw control characters other than tab, line feed and carriage return (YAML's own whitespace).
-_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible format characters (config/errors.py, INVISIBLE) too: a reviewer would read another value than the one
+# deployed (a right-to-left override reorders a line; a zero-width space makes `payment` another name).
+_CONTROL_CHARACTER = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 # In a parsed string (escapes resolved): every control character but tab (a multi-line string is refused
 # by the fields that take names; a values string may be a multi-line block, so line feeds stay).
-_CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_IN_VALUE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 
 
 def _check_strings(path: Path, node: Any, field: tuple[str, ...] = ()) -> None:

@@ -18,6 +18,7 @@ these changes, applied in this order:
     grow:         {path: bytes}           a YAML comment appended until the file has this many bytes
     symlink:      {path: target}          the path becomes a symlink to target (absolute, or relative to it)
     arguments:    [argument, ...]         tap.py's arguments (default: [environment])
+    environment_variables: {name: value}  set for tap.py's run (CDKTF_OUTDIR, TAP_ENV, TAP_BASE_REF)
     git:          true                    commit the copy as branch main first; the changes are then new on a branch
     edit:         {path: patch}           a YAML patch merged into the file (null removes a key)
 """
@@ -156,7 +157,10 @@ def run_case(case: Path, repo_copy: Path, root: Path) -> Outcome:
         generate(repo, spec["generate"])
     arguments = spec.get("arguments", [spec["environment"]])
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "tap.py", *arguments], cwd=repo, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+    environment = {**os.environ, **spec.get("environment_variables", {})}
+    result = subprocess.run(
+        [sys.executable, "tap.py", *arguments], cwd=repo, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=environment
+    )
     seconds = time.perf_counter() - started
     return Outcome(
         spec=spec,

@@ -235,6 +235,10 @@ def test_make_setup_without_the_named_python_says_so(tmp_path: Path) -> None:
         ("cdktf-deploy", "ARGS", "--auto-approve && touch {marker}"),
         ("bench", "ARGS", "$$(touch {marker})"),
         ("synth", "PYTHON", "python3;touch {marker}"),
+        # An argument that starts with '-' is read as an option: `make validate ENV=--allow-partial` passed a stack
+        # that could not be validated.
+        ("validate", "ENV", "--allow-partial"),
+        ("plan-check", "PLAN", "--help"),
     ],
 )
 def test_make_refuses_a_variable_that_would_reach_a_shell(tmp_path: Path, target: str, variable: str, value: str) -> None:

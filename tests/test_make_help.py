@@ -70,3 +70,10 @@ def test_an_unsafe_environment_name_is_refused_before_any_shell(tmp_path) -> Non
     result = make("synth", f"ENV=dev;touch {marker}")
     assert result.returncode == 2 and not marker.exists()
     assert "ENV is refused" in result.stderr
+
+
+def test_a_service_name_starting_with_a_dash_is_refused_before_any_shell() -> None:
+    """`make check-service NAME=--show` reached the script as an option; NAME is a name, never an option."""
+    result = make("check-service", "NAME=--show")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[0].startswith("error: NAME: ")

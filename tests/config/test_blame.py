@@ -60,3 +60,32 @@ def test_no_pattern_in_config_matches_other_scripts_digits_or_letters() -> None:
         if re.search(r"\\[dwsb]", line) and not line.lstrip().startswith("#")
     ]
     assert not offenders, offenders
+
+
+def test_a_file_made_a_symlink_to_another_is_the_newer_claim(git_says, tmp_path, monkeypatch) -> None:
+    """dev.yaml made a link to prod.yaml: the link's own time counts (lstat), so the link is blamed, not prod.yaml."""
+    git_says(None)
+    monkeypatch.setattr(blame, "REPO_ROOT", tmp_path)
+    (tmp_path / "prod.yaml").write_text("a: 1\n")
+    (tmp_path / "dev.yaml").symlink_to("prod.yaml")
+    os.utime(tmp_path / "prod.yaml", ns=(1_000_000_000, 1_000_000_000))
+    loser, _, _ = blamed(Claimant("prod.yaml"), Claimant("dev.yaml"))
+    assert loser.file == "dev.yaml"
+
+
+def test_a_base_ref_that_looks_like_an_option_never_reaches_git(monkeypatch) -> None:
+    calls: list[list[str]] = []
+
+    def run(command, **_):
+        calls.append(command)
+        return blame.subprocess.CompletedProcess(command, 0, stdout="", stderr="")  # every git call succeeds
+
+    blame.changed_files.cache_clear()
+    monkeypatch.setenv("TAP_BASE_REF", "--output=/tmp/elsewhere")
+    monkeypatch.setattr(blame.subprocess, "run", run)
+    try:
+        blame.changed_files()
+    finally:
+        blame.changed_files.cache_clear()
+    assert calls, "git was not asked at all"
+    assert not any("--output=/tmp/elsewhere" in command for command in calls)

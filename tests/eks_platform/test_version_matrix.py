@@ -180,3 +180,10 @@ def test_the_upgrade_guide_states_todays_calendar() -> None:
     block = re.search(r"<!-- versions:begin -->\n(.*?)\n<!-- versions:end -->", text, re.S)
     assert block, "docs/upgrade.md lost its generated version table"
     assert block.group(1) == status_table(dt.date.today())
+
+
+def test_the_add_on_table_names_exactly_the_add_ons_the_platform_installs() -> None:
+    """config/eks_addons.py refuses a table with other rows; it must name what eks_platform/addons.py installs."""
+    from config.eks_addons import MANAGED_ADDONS
+
+    assert sorted(ADDONS) == sorted(MANAGED_ADDONS)
