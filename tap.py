@@ -58,16 +58,18 @@ def checks_alongside_synthesis(config: EnvironmentConfig) -> None:
 def refuse_before_forking(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> None:
     """A disagreement between services (quotas of the shared load balancers, overlapping routes) needs no synth:
     it is known from the configuration alone. The synth processes are then never started, so the refusal does not
-    share two cores with them (a second at 100 services); every service's values are still rendered first, since a
-    service's own mistake is the more precise message (check_all_service_values)."""
-    from workloads.ingress_groups import placements  # configuration only: no Helm engine, no node runtime
+    share two cores with them. The services the disagreement names are rendered first: one's own mistake is the
+    more precise message, and fixing it may settle the disagreement (every other service is rendered once the
+    disagreement is gone, beside the synth)."""
+    from workloads.ingress_groups import IngressConflict, placements  # configuration only: no Helm engine, no node runtime
 
     try:
         placements(config, services_dir)
-    except ConfigError:
-        from workloads.service_chart import check_all_service_values  # nothing is forked after this
+    except IngressConflict as conflict:
+        from workloads.service_chart import check_configured_service  # nothing is forked after this
 
-        check_all_service_values(config, services_dir)
+        for name in conflict.services:
+            check_configured_service(config, name, services_dir)
         raise
 
 

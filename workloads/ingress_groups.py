@@ -13,7 +13,7 @@ and path would shadow one another. Both are refused here, naming both services' 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,15 @@ PER_LOAD_BALANCER = ("certificateArn", "sslPolicy", "wafAclArn")
 # redirect is its default action, not a rule) and one target group.
 RULES_PER_INGRESS = 1
 TARGET_GROUPS_PER_INGRESS = 1
+
+
+class IngressConflict(ConfigError):
+    """A refusal about services' Ingresses that names the services involved: their own mistakes are the more
+    precise message, so they are rendered first (tap.py refuse_before_forking)."""
+
+    def __init__(self, message: str, services: Iterable[str]) -> None:
+        super().__init__(message)
+        self.services = tuple(services)
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
     for name, ingress in ingresses.items():
         for field in ("host", "path", "scheme", *PER_LOAD_BALANCER):
             if ingress.get(field) is not None and not isinstance(ingress[field], str):
-                raise ConfigError(f"{where(name, field)}: ingress.{field}: {ingress[field]!r} must be a string")
+                raise IngressConflict(f"{where(name, field)}: ingress.{field}: {ingress[field]!r} must be a string", [name])
 
     groups: dict[str, list[str]] = {}
     result: dict[str, Placement] = {}
@@ -96,7 +105,7 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
         ALBS_PER_REGION.check(len(groups) + len(result), "load balancers (one per shared group plus one per dedicated Ingress)")
     except ValueError as error:
         last = sorted(result)[-1]  # over the limit only with dedicated ones: name the last of them
-        raise ConfigError(f"{where(last, 'dedicated')}: ingress.dedicated: {error}") from None
+        raise IngressConflict(f"{where(last, 'dedicated')}: ingress.dedicated: {error}", [last]) from None
 
     for group, members in sorted(groups.items()):
         for field in PER_LOAD_BALANCER:
@@ -107,10 +116,11 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
             files = {where(name, field): name for name in members}
             first = files[established([Claimant(file) for file in files]).file]
             name = next(n for n in members if ingresses[n].get(field) != ingresses[first].get(field))
-            raise ConfigError(
+            raise IngressConflict(
                 f"{where(name, field)}: ingress.{field}: {ingresses[name].get(field)!r} differs from {ingresses[first].get(field)!r} "
                 f"in {where(first, field)}; a load balancer's settings must agree across its group {group} "
-                "(or set ingress.dedicated: true)"
+                "(or set ingress.dedicated: true)",
+                [name, first],
             )
         routes: dict[tuple[str, str], str] = {}
         for name in members:
@@ -118,17 +128,20 @@ def placements(config: EnvironmentConfig, services_dir: Path = SERVICES_DIR) -> 
             route = (ingress.get("host") or "", ingress["path"])
             taken = next((other for other in routes if routes_overlap(route, other)), None)
             if taken is not None:
-                raise ConfigError(
+                raise IngressConflict(
                     f"{where(name, 'path')}: ingress.path: host {route[0] or '*'} path {route[1]} overlaps {routes[taken]}'s "
                     f"host {taken[0] or '*'} path {taken[1]} ({where(routes[taken], 'path')}) on the shared load balancer {group}; "
-                    "a service may route only requests no other service's Ingress matches"
+                    "a service may route only requests no other service's Ingress matches",
+                    [name, routes[taken]],
                 )
             routes[route] = name
         try:
             ALB_LISTENER_RULES.check(len(members) * RULES_PER_INGRESS, f"listener rules on the shared load balancer {group}")
             ALB_TARGET_GROUPS.check(len(members) * TARGET_GROUPS_PER_INGRESS, f"target groups on the shared load balancer {group}")
         except ValueError as error:
-            raise ConfigError(f"{where(members[-1], 'scheme')}: ingress: {error}; move services to ingress.dedicated: true") from None
+            raise IngressConflict(
+                f"{where(members[-1], 'scheme')}: ingress: {error}; move services to ingress.dedicated: true", [members[-1]]
+            ) from None
         # Rules with a host before host-less ones, longer paths first (routes never overlap, so this only keeps it stable).
         ranked = sorted(
             members,

@@ -1,7 +1,7 @@
 """A disagreement between services is refused before any synth process starts.
 
 It is known from the configuration alone, so no node runtime competes with the refusal for the
-machine's cores; a service's own mistake is still reported first, being the more precise message.
+machine's cores; the services it names are rendered first, one's own mistake being the more precise message.
 """
 
 from __future__ import annotations
@@ -50,3 +50,13 @@ def test_services_that_agree_pass_on_to_the_synth(tmp_path: Path) -> None:
     services = copy_of_services(tmp_path)
     write_services(services, 2)
     tap.refuse_before_forking(load_environment("dev", services_dir=services), services)
+
+
+def test_a_service_the_conflict_does_not_name_waits_for_the_synth(tmp_path: Path, no_synth: None) -> None:
+    """Only the services a conflict names are rendered before it is reported (one render each, not one per service
+    of the environment); another service's mistake is reported once the conflict is settled."""
+    services = overlapping(tmp_path)
+    values = services / "fraud-detection" / "values.yaml"
+    values.write_text(values.read_text() + "replicaCount: many\n")
+    with pytest.raises(ConfigError, match=r"overlaps payment's host \* path /payments"):
+        tap.refuse_before_forking(load_environment("dev", services_dir=services), services)
