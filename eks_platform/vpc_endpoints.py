@@ -36,6 +36,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from app_support.checkov_skips import skip_checks
 from eks_platform.context import AwsContext
 from eks_platform.endpoint_policies import endpoint_statements
 from eks_platform.policy import policy_document
@@ -52,6 +53,11 @@ INTERFACE_ENDPOINTS = {
 # Gateway endpoints that always exist: image layers come from S3.
 PLATFORM_GATEWAYS = ("s3",)
 HTTPS = 443
+# checkov reads the document as an identity policy granting "*" on "*"; it is an endpoint policy.
+_ENDPOINT_POLICY = (
+    "An endpoint policy grants nothing by itself; each Allow of * on * is bounded by aws:PrincipalAccount (with "
+    "aws:ResourceAccount except on ECR and STS) or aws:PrincipalIsAWSService (eks_platform/endpoint_policies.py)"
+)
 
 
 def logical_id(service: str) -> str:
@@ -146,7 +152,9 @@ class VpcEndpoints(Construct):
 
     def _policy(self, key: str, service: str, state_bucket: str | None = None) -> str:
         statements = endpoint_statements(service, aws=self._aws, state_bucket=state_bucket)
-        return policy_document(self, f"{key}_policy", statements).json
+        document = policy_document(self, f"{key}_policy", statements)
+        skip_checks(document, {check: _ENDPOINT_POLICY for check in ("CKV_AWS_1", "CKV_AWS_49", "CKV2_AWS_40")})
+        return document.json
 
     def _names(self, zones: Sequence[str], by_id: bool) -> list[str]:
         """Zone names, which is what DescribeVpcEndpointServices lists; IDs are looked up (known at plan)."""
