@@ -79,7 +79,7 @@ class PlatformStack(ReadableStack):
             self,
             "vpc_endpoints",
             cluster_name=name,
-            region=config.region,
+            aws=aws,
             vpc_id=network.vpc.id,
             vpc_cidr=config.vpc.cidr,
             subnet_ids=network.private_subnet_ids,
@@ -88,6 +88,8 @@ class PlatformStack(ReadableStack):
             zones=config.vpc.availability_zones,
             zones_by_id=config.vpc.zones_by_id,
             check_zones=not config.omits(EmulatorFeature.VPC_ENDPOINT_SERVICE_ZONES),
+            # The deploy runner (below) reads and writes the state from inside the VPC, through S3's gateway.
+            state_bucket=config.backend.bucket if not config.endpoint.public and isinstance(config.backend, S3Backend) else None,
         )
         cluster = Cluster(
             self,

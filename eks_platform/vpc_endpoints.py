@@ -18,6 +18,10 @@ interface-endpoint-availability-zone; AWS CDK's InterfaceVpcEndpoint has `lookup
 for the same reason). So each interface endpoint reads its service's zones
 (DescribeVpcEndpointServices, data source aws_vpc_endpoint_service) and a precondition stops the
 plan, naming the zones the service is offered in, before anything is created.
+
+Every endpoint carries an endpoint policy (eks_platform/endpoint_policies.py): this account's
+principals on this account's resources, and the few AWS-owned resources the platform needs (ECR's
+image layers in S3, the add-on images in AWS's ECR accounts, IRSA's unsigned web identity call).
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from app_support.checkov_skips import skip_checks
+from eks_platform.context import AwsContext
+from eks_platform.endpoint_policies import endpoint_statements
+from eks_platform.policy import policy_document
 from eks_platform.service_network import GATEWAY, PERMISSION_ENDPOINTS
 
 # AWS API a Fargate pod, the kubelet or the platform's own pods call -> the endpoint's service suffix.
@@ -45,6 +53,11 @@ INTERFACE_ENDPOINTS = {
 # Gateway endpoints that always exist: image layers come from S3.
 PLATFORM_GATEWAYS = ("s3",)
 HTTPS = 443
+# checkov reads the document as an identity policy granting "*" on "*"; it is an endpoint policy.
+_ENDPOINT_POLICY = (
+    "An endpoint policy grants nothing by itself; each Allow of * on * is bounded by aws:PrincipalAccount (with "
+    "aws:ResourceAccount except on ECR and STS) or aws:PrincipalIsAWSService (eks_platform/endpoint_policies.py)"
+)
 
 
 def logical_id(service: str) -> str:
@@ -67,7 +80,7 @@ class VpcEndpoints(Construct):
         id_: str,
         *,
         cluster_name: str,
-        region: str,
+        aws: AwsContext,
         vpc_id: str,
         vpc_cidr: str,
         subnet_ids: Sequence[str],
@@ -76,12 +89,15 @@ class VpcEndpoints(Construct):
         zones: Sequence[str] = (),
         zones_by_id: bool = False,
         check_zones: bool = True,
+        state_bucket: str | None = None,
     ) -> None:
         """`used_apis`: the endpoint services (`sqs`, `dynamodb` ...) the services' permissions call.
         `zones`: the private subnets' zones (names, or IDs with `zones_by_id`); `check_zones` False
-        leaves the zone check out (an emulator that lists no such services, config/emulator.py)."""
+        leaves the zone check out (an emulator that lists no such services, config/emulator.py).
+        `state_bucket`: the Terraform state bucket a runner in the VPC uses (S3's policy admits it)."""
         super().__init__(scope, id_)
-        self._region = region
+        self._aws = aws
+        self._region = region = aws.region
         self._zone_names = self._names(zones, zones_by_id) if check_zones else []
         self.security_group = SecurityGroup(
             self,
@@ -113,6 +129,7 @@ class VpcEndpoints(Construct):
                 private_dns_enabled=True,
                 subnet_ids=list(subnet_ids),
                 security_group_ids=[self.security_group.id],
+                policy=self._policy(key, service),
                 tags={"Name": f"{cluster_name}-{service}"},
                 lifecycle=self._offered_in_zones(key, service),
             )
@@ -126,11 +143,18 @@ class VpcEndpoints(Construct):
                 service_name=f"com.amazonaws.{region}.{service}",
                 vpc_endpoint_type="Gateway",
                 route_table_ids=list(route_table_ids),
+                policy=self._policy(service, service, state_bucket),
                 tags={"Name": f"{cluster_name}-{service}"},
             )
             for service in gateways
         }
         self.s3 = self.gateways["s3"]
+
+    def _policy(self, key: str, service: str, state_bucket: str | None = None) -> str:
+        statements = endpoint_statements(service, aws=self._aws, state_bucket=state_bucket)
+        document = policy_document(self, f"{key}_policy", statements)
+        skip_checks(document, {check: _ENDPOINT_POLICY for check in ("CKV_AWS_1", "CKV_AWS_49", "CKV2_AWS_40")})
+        return document.json
 
     def _names(self, zones: Sequence[str], by_id: bool) -> list[str]:
         """Zone names, which is what DescribeVpcEndpointServices lists; IDs are looked up (known at plan)."""

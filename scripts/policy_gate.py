@@ -79,11 +79,12 @@ def block_of(record: dict[str, Any]) -> Mapping[str, Any]:
     """The synthesized block a terraform_json record is about."""
     document = json.loads(Path(record["file_abs_path"]).read_text())
     kind, _, name = record["resource"].partition(".")
-    # checkov names blocks "data.<name>", "resource.<name>" or "<type>.<name>", depending on the check.
+    # checkov names blocks "data.<name>", "resource.<name>" or "<type>.<name>", depending on the check;
+    # graph checks (CKV2_*) name data sources "<type>.<name>" too.
     section = "data" if kind == "data" else "resource"
     candidates = document.get(section, {}).items()
     if kind not in ("data", "resource"):
-        candidates = [(kind, document.get("resource", {}).get(kind, {}))]
+        candidates = [(kind, document.get(part, {}).get(kind, {})) for part in ("resource", "data")]
     return next((blocks[name] for _, blocks in candidates if name in blocks), {})
 
 

@@ -29,11 +29,3 @@ def test_no_group_on_service_pods_admits_an_address_range(env: Synthesized) -> N
     for name, rule in rules(env, "ingress").items():
         if rule["security_group_id"] in on_pods:
             assert peer(rule)[0] == "referenced_security_group_id", name
-
-
-def test_the_endpoints_carry_no_endpoint_policy_as_docs_security_says(env: Synthesized) -> None:
-    """docs/security.md, "Private AWS traffic": a stated limit (AWS's default, full-access endpoint policy).
-    When endpoint policies are added, this fails and the guide's limit must go with it."""
-    endpoints = env.resources("platform", "aws_vpc_endpoint")
-    assert endpoints
-    assert not [name for name, endpoint in endpoints.items() if "policy" in endpoint]
