@@ -13,7 +13,7 @@ import pytest
 from workloads.service_chart import CHART_DIR
 
 FACTS = CHART_DIR.parent.parent / "workloads" / "data" / "rollout_facts.json"
-FARGATE_SIZES = CHART_DIR.parent.parent / "workloads" / "data" / "fargate_pod_sizes.json"
+FARGATE_FACTS = CHART_DIR.parent.parent / "workloads" / "data" / "fargate_facts.json"
 
 Manifests = dict[tuple[str, str], list[dict[str, Any]]]
 
@@ -212,10 +212,10 @@ def test_selector_labels_ignore_user_labels(configs) -> None:
 
 def test_the_largest_memory_request_is_the_largest_fargate_size_less_its_components(configs) -> None:
     """A pod's memory request plus what Fargate reserves for the kubelet, kube-proxy and containerd must fit its
-    largest size (EKS user guide, recorded in workloads/data/fargate_pod_sizes.json): one MiB more is refused."""
+    largest size (EKS user guide, recorded in workloads/data/fargate_facts.json): one MiB more is refused."""
     from workloads.service_chart import release_values, render
 
-    facts = json.loads(FARGATE_SIZES.read_text())["facts"]
+    facts = json.loads(FARGATE_FACTS.read_text())["pod_sizes"]
     largest_gb = max(max(sizes) if isinstance(sizes, list) else sizes["to"] for sizes in facts["combinations_gb"].values())
     largest = int(largest_gb * 1024) - facts["kubernetes_components_memory_mib"]
     values = release_values(configs["prod"].services["payment"], "example.com/tap/payment")
@@ -224,3 +224,15 @@ def test_the_largest_memory_request_is_the_largest_fargate_size_less_its_compone
     values["resources"]["requests"]["memory"] = values["resources"]["limits"]["memory"] = f"{largest + 1}Mi"
     with pytest.raises(helm.HelmError, match=rf"resources\.requests\.memory \({largest + 1}Mi\) must be at most {largest}Mi"):
         render(values, release="payment", namespace="payment")
+
+
+def test_no_service_may_listen_on_a_port_fargate_reserves(configs) -> None:
+    """The kubelet holds its port in each Fargate pod's micro-VM (EKS user guide, recorded in
+    workloads/data/fargate_facts.json): a container listening there could never start serving."""
+    from workloads.service_chart import release_values, render
+
+    values = release_values(configs["dev"].services["payment"], "example.com/tap/payment")
+    for port in json.loads(FARGATE_FACTS.read_text())["reserved_ports"]["ports"]:
+        with pytest.raises(helm.HelmError, match=r"/containerPort"):
+            render({**values, "containerPort": port}, release="payment", namespace="payment")
+        render({**values, "containerPort": port + 1}, release="payment", namespace="payment")

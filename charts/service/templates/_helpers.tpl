@@ -87,7 +87,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 
 {{/* What Fargate can run: at most 16 vCPU and 120Gi per pod, of which Fargate takes 256Mi for the kubelet,
      kube-proxy and containerd before sizing the pod (EKS user guide, "Fargate Pod configuration";
-     workloads/data/fargate_pod_sizes.json); and a request no larger than its limit. */}}
+     workloads/data/fargate_facts.json); and a request no larger than its limit. */}}
 {{- define "service.validateSize" -}}
 {{- $r := .Values.resources -}}
 {{- $cpu := include "service.millicores" $r.requests.cpu | int -}}
