@@ -135,14 +135,22 @@ def cluster_access_is_explicit(config: EnvironmentConfig) -> None:
     tiers += [(f"service_team_arns.{service}", arn) for service, arns in config.service_team_arns.items() for arn in arns]
     # One tier per principal, compared without case (IAM names are unique without case): a second access entry
     # for one principal fails at apply (ResourceInUseException). A team may edit several services' namespaces.
-    tier_of: dict[str, str] = {}
+    # A team in several services' lists is one principal only when spelt alike: the platform merges those lists by
+    # ARN (EnvironmentConfig.namespace_editors), so `role/Team` and `role/team` would be two entries for one role.
+    tier_of: dict[str, tuple[str, str]] = {}
     own = f"{config.cluster_name}-"
     for field, arn in tiers:
         other = keys.setdefault(principal_key(arn), arn)
         if other != arn:
             raise ValueError(f"{field}: {arn!r} and {other!r} would share the access entry name {principal_key(arn)!r}")
-        listed = tier_of.setdefault(arn.lower(), field)
-        if listed != field and not (listed.startswith("service_team_arns.") and field.startswith("service_team_arns.")):
+        listed, spelt = tier_of.setdefault(arn.lower(), (field, arn))
+        teams = listed.startswith("service_team_arns.") and field.startswith("service_team_arns.")
+        if listed != field and not (teams and spelt == arn):
+            if teams:
+                raise ValueError(
+                    f"{field}: {arn!r} is already in {listed} as {spelt!r}; IAM names are unique without case, so spell one "
+                    "principal one way"
+                )
             raise ValueError(f"{field}: {arn!r} is already in {listed}; list each principal once")
         if principal_name(arn).startswith(own):
             raise ValueError(

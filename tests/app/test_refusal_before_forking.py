@@ -60,3 +60,17 @@ def test_a_service_the_conflict_does_not_name_waits_for_the_synth(tmp_path: Path
     values.write_text(values.read_text() + "replicaCount: many\n")
     with pytest.raises(ConfigError, match=r"overlaps payment's host \* path /payments"):
         tap.refuse_before_forking(load_environment("dev", services_dir=services), services)
+
+
+def test_tap_main_refuses_a_conflict_with_exit_2_and_never_calls_the_synth(
+    tmp_path: Path, no_synth: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through tap.main, where the order lives: the tests above call refuse_before_forking directly, so their
+    `no_synth` guard could not fire; here a synthesize call would raise instead of the refusal's exit 2."""
+    services = overlapping(tmp_path)
+    monkeypatch.setattr(tap, "load_environment", lambda name: load_environment(name, services_dir=services))
+    monkeypatch.setattr(tap, "load_all_environments", lambda loaded: loaded)
+    monkeypatch.setattr(tap, "raise_on_signals", lambda: None)
+    monkeypatch.setattr(tap.refuse_before_forking, "__defaults__", (services,))
+    assert tap.main(["tap.py", "dev"]) == 2
+    assert "overlaps payment's host * path /payments" in capsys.readouterr().err

@@ -67,6 +67,14 @@ def test_service_teams_edit_exactly_their_services_namespaces(workspace: Path) -
     assert config.namespace_editors == {team: ("payment", "reporting")}
 
 
+def test_a_team_spelt_two_ways_across_services_is_refused(workspace: Path) -> None:
+    """IAM names are unique without case: `role/Team` and `role/team` are one role, which would get two access entries."""
+    team = "arn:aws:iam::210987654321:role/payments-and-reporting"
+    other = team.replace("payments", "Payments")
+    with pytest.raises(ConfigError, match=r"service_team_arns\.reporting: .* is already in service_team_arns\.payment as"):
+        load_dev(workspace, {"service_team_arns": {"payment": [team], "reporting": [other]}}, ("service_team_arns",))
+
+
 def test_documentation_networks_are_recognised() -> None:
     assert is_documentation_cidr("203.0.113.0/24") and is_documentation_cidr("198.51.100.128/25") and is_documentation_cidr("192.0.2.7/32")
     assert not is_documentation_cidr("10.0.0.0/8") and not is_documentation_cidr("203.0.112.0/23")
