@@ -125,8 +125,10 @@ def check_environments_do_not_collide(configs: Mapping[str, EnvironmentConfig], 
         loser, winner, note = blamed(*(Claimant(file, configs[name].protected) for file, name in claimants.items()))
         return refuse(claimants[loser.file], rule(claimants[loser.file], claimants[winner.file]) + note)
 
-    for index, first in enumerate(names):
-        for second in names[index + 1 :]:
+    # An emulator environment's VPC never exists in AWS: it constrains no real environment's networks.
+    real = [name for name in names if configs[name].emulator is None]
+    for index, first in enumerate(real):
+        for second in real[index + 1 :]:
             if configs[first].vpc.network.overlaps(configs[second].vpc.network):
                 raise conflict(
                     first,
@@ -138,7 +140,7 @@ def check_environments_do_not_collide(configs: Mapping[str, EnvironmentConfig], 
                 )
     # What one environment lets in (its internal load balancers' clients, its private API endpoint's sources) is never
     # another environment's VPC: environments may be peered, and each one's pods are its own to admit.
-    for name in names:
+    for name in real:
         config = configs[name]
         admitted = {
             "vpc.internal_clients": config.vpc.internal_clients,
@@ -146,7 +148,7 @@ def check_environments_do_not_collide(configs: Mapping[str, EnvironmentConfig], 
         }
         for field, cidrs in admitted.items():
             for cidr in cidrs:
-                other = next((o for o in names if o != name and ipaddress.ip_network(cidr).overlaps(configs[o].vpc.network)), None)
+                other = next((o for o in real if o != name and ipaddress.ip_network(cidr).overlaps(configs[o].vpc.network)), None)
                 if other is not None:
                     raise refuse(
                         name,

@@ -115,3 +115,13 @@ def test_environments_with_overlapping_vpcs_are_refused(first: str, second: str)
             check_environments_do_not_collide(configs)
     else:
         check_environments_do_not_collide(configs)
+
+
+def test_the_emulators_vpc_constrains_no_real_environment() -> None:
+    """The emulator's VPC never exists in AWS: a real environment may admit (or use) its range; two real ones may not."""
+    dev, local = load_environment("dev"), load_environment("local")
+    admits_local = dev.model_copy(update={"vpc": dev.vpc.model_copy(update={"internal_clients": (local.vpc.cidr,)})})
+    check_environments_do_not_collide({"dev": admits_local, "local": local})
+    other = local.model_copy(update={"emulator": None, "suffix": "other", "data_bucket": "tap-data-other"})
+    with pytest.raises(ConfigError, match=r"vpc\.internal_clients: .* overlaps other's VPC"):
+        check_environments_do_not_collide({"dev": admits_local, "other": other})
