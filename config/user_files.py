@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml._yaml import CParser
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -39,22 +38,39 @@ class UserFileError(ConfigError):
     """A user file that cannot be read as configuration. The message is one line: file, field, rule."""
 
 
-class _StrictLoader(CParser, Composer, SafeConstructor, Resolver):
+class _PythonParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's own reader, scanner and parser: for a PyYAML built without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+# libyaml scans and parses where PyYAML has it (its wheels do): the pure-Python scanner took three quarters
+# of a second for 100 services' files. Either way the events are the same, and PyYAML's composer builds the nodes.
+try:
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # a PyYAML built without libyaml
+    _Parser = _PythonParser  # type: ignore[misc, assignment]
+
+
+class _StrictLoader(_Parser, Composer, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
     """A safe loader that refuses aliases (so no alias bomb can expand), duplicate keys and deep nesting,
     and keeps dates as the strings Helm would see.
 
-    libyaml scans and parses (the pure-Python scanner took three quarters of a second for 100
-    services' files); PyYAML's own composer builds the nodes from its events, so every node passes
-    through `compose_node` below. CParser's C composer is bypassed on purpose: it would expand aliases
-    into shared nodes without a word."""
+    Every node passes through `compose_node` below: PyYAML's composer builds them from the parser's
+    events. CParser's own C composer is bypassed on purpose: it would expand aliases into shared nodes
+    without a word."""
 
+    PARSER: type = _Parser
     get_single_node = Composer.get_single_node
     compose_document = Composer.compose_document
     check_node = Composer.check_node
     get_node = Composer.get_node
 
     def __init__(self, stream: str) -> None:
-        CParser.__init__(self, stream)
+        self.PARSER.__init__(self, stream)
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)

@@ -13,12 +13,33 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config import user_files
 from config.loader import ENVIRONMENTS_DIR, SERVICES_DIR, ConfigError, load_environment
 from config.user_files import MAX_DEPTH, MAX_FILE_BYTES, UserFileError, read_user_yaml
 
 BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
     f"{name}: &{name} [{','.join(['*' + previous] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
 )
+
+
+LIBYAML_LOADER = user_files._StrictLoader
+
+
+class _PythonStrictLoader(user_files._PythonParser, LIBYAML_LOADER):
+    """The same strict loader on PyYAML's pure-Python parser, as a PyYAML built without libyaml has it."""
+
+    PARSER = user_files._PythonParser
+
+    def __init__(self, stream: str) -> None:
+        LIBYAML_LOADER.__init__(self, stream)
+
+
+@pytest.fixture(params=["libyaml", "python"], autouse=True)
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on both parsers the reader may use: they must refuse and read alike."""
+    if request.param == "python":
+        monkeypatch.setattr(user_files, "_StrictLoader", _PythonStrictLoader)
+    return request.param
 
 
 def read(tmp_path: Path, content: str | bytes) -> dict:
