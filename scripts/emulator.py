@@ -229,9 +229,9 @@ class WholeResponseWriter(io.BufferedIOBase):
         return len(data)
 
     def flush(self) -> None:
-        if self.pending:
-            self.connection.sendall(self.pending)
-            self.pending.clear()
+        if self.pending:  # taken before sending: a client gone mid-send is not sent to again on close
+            response, self.pending = bytes(self.pending), bytearray()
+            self.connection.sendall(response)
 
 
 def one_write_handler(base: type) -> type:
