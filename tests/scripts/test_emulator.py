@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,7 +12,7 @@ import boto3
 import botocore.config
 import pytest
 
-from scripts.emulator import Emulator, OneRequestAtATime
+from scripts.emulator import Emulator, OneRequestAtATime, one_write_handler
 
 
 def test_a_second_request_waits_until_the_first_is_answered() -> None:
@@ -99,3 +100,112 @@ def test_the_emulator_answers_concurrent_creates_and_stops(tmp_path: Path) -> No
         emulator.stop()
     assert not emulator.alive
     assert emulator.died("the test") is None  # stopped when asked, not died
+
+
+class RecordingSocket(socket.socket):
+    """The served end of a loopback connection, keeping each send the server makes."""
+
+    sends: list[bytes]
+
+    def send(self, data, *args):  # type: ignore[override]
+        self.sends.append(bytes(data))
+        return super().send(data, *args)
+
+    def sendall(self, data, *args):  # type: ignore[override]
+        self.sends.append(bytes(data))
+        return super().sendall(data, *args)
+
+
+def served_connection() -> tuple[socket.socket, RecordingSocket]:
+    """A real TCP connection on loopback: the client's end, and the server's end recording its sends."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        client = socket.create_connection(listener.getsockname(), timeout=60)
+        accepted, _ = listener.accept()
+    served = RecordingSocket(socket.AF_INET, socket.SOCK_STREAM, fileno=accepted.detach())
+    served.sends = []
+    return client, served
+
+
+def serve_one_connection(served: RecordingSocket, application) -> threading.Thread:
+    """The emulator's request handler (moto's, answering in one write) on one connection, in a thread."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    handler = one_write_handler(MotoRequestHandler)
+    server = make_server("127.0.0.1", 0, OneRequestAtATime(application), threaded=True, request_handler=handler)
+
+    def handle() -> None:
+        try:
+            server.finish_request(served, ("127.0.0.1", served.getpeername()[1]))
+        finally:
+            served.close()
+            server.server_close()
+
+    thread = threading.Thread(target=handle, daemon=True)
+    thread.start()
+    return thread
+
+
+def receive_all(client: socket.socket) -> bytes:
+    chunks = []
+    while chunk := client.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+BODY = b"<DescribeSecurityGroupsResponse>" + b"x" * 3000 + b"</DescribeSecurityGroupsResponse>"
+
+
+def answer(environ, start_response):
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(BODY)))])
+    return [BODY]
+
+
+def test_a_response_leaves_in_one_write_so_the_sdk_never_sees_headers_without_their_body() -> None:
+    """werkzeug writes headers and body in two sends; the AWS SDK (Go) resent requests after taking the
+    headers alone and dropping the connection (scripts/emulator.py's docstring has the measurements)."""
+    client, served = served_connection()
+    request = b"Action=DescribeSecurityGroups&Version=2016-11-15"
+    client.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                   b"Content-Length: %d\r\n\r\n%s" % (len(request), request))  # fmt: skip
+    thread = serve_one_connection(served, answer)
+    reply = receive_all(client)
+    thread.join(timeout=60)
+    client.close()
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(BODY)
+    assert served.sends == [reply]  # status line, headers and body in one send
+
+
+def test_an_interim_100_continue_is_sent_before_the_body_is_read() -> None:
+    """A client that asks `Expect: 100-continue` (the SDK does for large S3 uploads) waits for it before it sends the body."""
+    client, served = served_connection()
+    request = b"x" * 5000
+    client.sendall(b"PUT /bucket/key HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(request))
+    thread = serve_one_connection(served, answer)
+    interim = b""
+    while not interim.endswith(b"\r\n\r\n"):
+        chunk = client.recv(1)  # bounded by the socket's 60 s timeout
+        assert chunk, "the server closed the connection before 100 Continue"
+        interim += chunk
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    client.sendall(request)
+    reply = receive_all(client)  # werkzeug and http.server each send a 100 Continue: a second one may lead
+    thread.join(timeout=60)
+    client.close()
+    assert b"HTTP/1.1 200 OK\r\n" in reply and reply.endswith(BODY)
+
+
+def test_a_resent_request_is_named_in_the_emulator_log(capsys: pytest.CaptureFixture[str]) -> None:
+    def application(environ, start_response):
+        start_response("200 OK", [])
+        return [b"<subnetId>subnet-1</subnetId>"]
+
+    serialized = OneRequestAtATime(application)
+    create = "Action=CreateSubnet&CidrBlock=10.0.0.0/18&VpcId=vpc-1"
+    serialized({**ec2_request(create), "HTTP_AMZ_SDK_REQUEST": "attempt=1; max=25"}, lambda *_: None)
+    assert capsys.readouterr().err == ""
+    serialized({**ec2_request(create), "HTTP_AMZ_SDK_REQUEST": "attempt=2; max=25"}, lambda *_: None)
+    assert capsys.readouterr().err == "emulator: the SDK resent CreateSubnet (attempt=2; max=25); answered with the first reply\n"
