@@ -161,7 +161,7 @@ vendor-charts: NEEDS = python
 vendor-charts: requirements .venv/.synced ## download the pinned third-party charts into charts/vendor/ and verify their digests (FROM=DIR: take them from extracted charts)
 	@$(VENV)/python -m scripts.vendor_charts $(if $(FROM),--from $(SAFE_FROM))
 # Before applying a protected environment's platform stack (docs/operations.md): PLAN is a saved plan or its `terraform show -json`.
-plan-check: requirements .venv/.synced ## Fail when ENV's plan (PLAN=...) would delete or replace a guarded resource (ECR, logs, secrets, keys, buckets, cluster)
+plan-check: requirements .venv/.synced ## fail when ENV's plan (PLAN=...) would delete or replace a guarded resource (ECR, logs, secrets, keys, buckets, cluster)
 	@test -n "$(SAFE_PLAN)" || { echo "error: PLAN: name the plan: terraform plan -out=platform.tfplan in cdktf.out/stacks/tap-platform-$(SAFE_ENV), then make plan-check ENV=$(SAFE_ENV) PLAN=<its path>" >&2; exit 2; }
 	@$(VENV)/python -m scripts.plan_guard $(SAFE_ENV) $(SAFE_PLAN)
 
