@@ -91,12 +91,12 @@ def synth_warnings(config: EnvironmentConfig, *, in_full: bool) -> list[str]:
     """What a synth says before a real deploy: every line where a real deploy starts (`in_full`: the cdktf CLI's
     deploy, `make preflight`, `make warnings`), else one line with the command that lists them, so a synth's result
     is not buried under a dozen warnings; that line also says when the alarms notify nobody."""
-    lines = [*example_warnings(config), *silent_alarms_warning(config)]
+    examples, silent_alarms = example_warnings(config), silent_alarms_warning(config)
+    lines = [*examples, *silent_alarms]
     if in_full or len(lines) <= 1:
         return lines
-    examples = len(lines) - len(silent_alarms_warning(config))
-    count = f"{examples} example value{'s' if examples > 1 else ''} still in place in {config.name}"
-    silent = ", and its alarms notify nobody" if silent_alarms_warning(config) else ""
+    count = f"{len(examples)} example value{'s' if len(examples) > 1 else ''} still in place in {config.name}"
+    silent = ", and its alarms notify nobody" if silent_alarms else ""
     return [f"{count}{silent} (replace them before deploying to AWS): `make warnings ENV={config.name}` lists them"]
 
 
