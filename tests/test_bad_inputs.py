@@ -145,8 +145,17 @@ class Outcome:
 
 
 def run_case(case: Path, repo_copy: Path, root: Path) -> Outcome:
+    """The case run in its own copy of the repository, which is removed once its outcome is taken: 300 copies
+    left in pytest's temporary folder would be deleted by a later pytest session instead (`make local`'s checks
+    spent minutes on a previous `make test`'s)."""
+    try:
+        return _run_case(case, root / case.stem, repo_copy)
+    finally:
+        shutil.rmtree(root / case.stem, ignore_errors=True)
+
+
+def _run_case(case: Path, repo: Path, repo_copy: Path) -> Outcome:
     spec = yaml.safe_load(case.read_text())
-    repo = root / case.stem
     # Everything `tap.py` may read; the test suite (two thirds of the files) is not part of it.
     shutil.copytree(repo_copy, repo, symlinks=True, ignore=lambda folder, _: ["tests"] if folder == str(repo_copy) else [])
     if spec.get("git"):
@@ -214,6 +223,5 @@ if __name__ == "__main__":
             first = (outcome.stderr.strip().splitlines() or [""])[-1]
             timings.append((outcome.seconds, case.stem))
             print(f"{outcome.seconds:6.2f}s {outcome.returncode} {case.stem}: {first[:160]}", flush=True)
-            shutil.rmtree(Path(scratch) / case.stem, ignore_errors=True)
         slowest = max(timings)
         print(f"{len(timings)} cases; slowest {slowest[1]} in {slowest[0]:.2f}s")
