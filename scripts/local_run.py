@@ -39,6 +39,9 @@ from scripts.terraform import REPO_ROOT, STACKS_DIR, ToolMissing
 ENVIRONMENT = "local"
 STATE_DIR = REPO_ROOT / "terraform-state" / ENVIRONMENT
 REPLAN_FILE = STATE_DIR / "replan.tfplan"
+# The checks' own temporary folder: pytest clears only this one, never the shared pytest-of-<user> folder, where a
+# session also deletes older sessions' folders (a make test's corpus copies took the checks minutes on a busy machine).
+CHECKS_TEMP = STATE_DIR / "checks-tmp"
 # A run writes state, logs and the synthesized stacks: a few MB. Below this, it would fail half-way.
 MIN_FREE_MB = 20
 DESTROY_SECONDS = 300
@@ -155,7 +158,18 @@ class LocalRun:
         with self.report.step("integration checks | re-plan: nothing may change") as notes:
             checks_env = {**os.environ, **self.env, "AWS_ENDPOINT_URL": self.emulator.endpoint}
             checks_env.update(TAP_OUTPUTS_FILE=str(outputs_file), TAP_ENV=ENVIRONMENT)
-            pytest = [sys.executable, "-m", "pytest", "tests/integration", "-q", "-rs", "-p", "no:cacheprovider", "--no-header"]
+            pytest = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "tests/integration",
+                "-q",
+                "-rs",
+                "-p",
+                "no:cacheprovider",
+                "--no-header",
+                f"--basetemp={CHECKS_TEMP}",
+            ]
             # Both only read the emulator. The plan refreshes every resource: it is what proves
             # that nothing drifted and nothing would change.
             checks, plan = self.run(
